@@ -1,0 +1,11 @@
+using System.CommandLine;
+
+namespace RelayWarden.Cli;
+
+/// <summary>The verbs besides <c>check</c>: each adds one line here (serve, hunt, queue, ...).</summary>
+internal static class CommandRegistry
+{
+    public static IReadOnlyList<Func<CliIo, Command>> Extra { get; } =
+    [
+    ];
+}

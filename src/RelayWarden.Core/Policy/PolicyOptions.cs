@@ -1,0 +1,25 @@
+using RelayWarden.Mail.Headers;
+
+namespace RelayWarden.Core.Policy;
+
+/// <summary>Settings of the sender-authorization engine.</summary>
+public sealed record PolicyOptions
+{
+    /// <summary>
+    /// Per-rule action overrides (<c>policy.rule_actions</c>): reject, defer, hold or monitor.
+    /// A rule not listed rejects. Default: none.
+    /// </summary>
+    public IReadOnlyDictionary<string, RuleAction> RuleActions { get; init; } = new Dictionary<string, RuleAction>();
+
+    /// <summary>What an engine fault does (<c>policy.error_action</c>). Default defer (451 4.3.0): a bug delays mail, never loses or relays it.</summary>
+    public RuleAction ErrorAction { get; init; } = RuleAction.Defer;
+
+    /// <summary>Limits while reading the header block.</summary>
+    public HeaderLimits HeaderLimits { get; init; } = HeaderLimits.Default;
+
+    public static PolicyOptions Default { get; } = new();
+
+    /// <summary>The action of a failing rule.</summary>
+    public RuleAction ActionFor(string rule) =>
+        RuleActions.TryGetValue(rule, out var action) ? action : RuleAction.Reject;
+}

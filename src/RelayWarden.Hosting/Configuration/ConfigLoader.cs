@@ -1,0 +1,511 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using RelayWarden.Core.Directory;
+using RelayWarden.Core.Policy;
+using RelayWarden.Mail.Addresses;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace RelayWarden.Hosting.Configuration;
+
+/// <summary>
+/// Loads and validates the YAML configuration. Every problem is reported with its place; a
+/// configuration with any problem is refused whole (the process never starts half-configured).
+/// </summary>
+public static partial class ConfigLoader
+{
+    private static readonly string[] s_topKeys = ["data_dir", "listen", "relay", "policy", "blocklist", "tenants"];
+
+    [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{0,62})$")]
+    private static partial Regex TenantIdPattern();
+
+    /// <summary>Loads a file; throws <see cref="ConfigException"/> with every problem, or <see cref="IOException"/> when unreadable.</summary>
+    public static RelayWardenConfig LoadFile(string path)
+    {
+        string full = Path.GetFullPath(path);
+        string text = File.ReadAllText(full);
+        return Load(text, full);
+    }
+
+    /// <summary>Loads YAML text; <paramref name="sourcePath"/> names the file in messages and anchors relative paths.</summary>
+    public static RelayWardenConfig Load(string yaml, string sourcePath)
+    {
+        var errors = new List<ConfigError>();
+        var config = Parse(yaml, sourcePath, errors);
+        if (errors.Count > 0 || config is null)
+        {
+            throw new ConfigException(sourcePath, errors);
+        }
+
+        return config;
+    }
+
+    private static RelayWardenConfig? Parse(string yaml, string sourcePath, List<ConfigError> errors)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException exception)
+        {
+            errors.Add(new ConfigError("(yaml)", exception.InnerException?.Message ?? exception.Message, (int)exception.Start.Line));
+            return null;
+        }
+
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            errors.Add(new ConfigError("(root)", "the configuration must be a mapping with at least 'tenants:'"));
+            return null;
+        }
+
+        var nodes = new YamlNodes(errors);
+        nodes.CheckKeys(root, "(root)", s_topKeys);
+
+        string baseDir = Path.GetDirectoryName(sourcePath) ?? ".";
+        string dataDir = nodes.String(YamlNodes.Get(root, "data_dir"), "data_dir") ?? "var";
+        var listen = ReadListen(nodes, YamlNodes.Get(root, "listen"));
+        var relay = ReadRelay(nodes, YamlNodes.Get(root, "relay"));
+        var policy = ReadPolicy(nodes, YamlNodes.Get(root, "policy"));
+        var blocklist = ReadBlocklist(nodes, YamlNodes.Get(root, "blocklist"));
+        var tenants = ReadTenants(nodes, YamlNodes.Get(root, "tenants"));
+
+        var directory = TenantDirectory.Build(tenants, out var directoryErrors);
+        errors.AddRange(directoryErrors.Select(e => new ConfigError(e.Place, e.Message)));
+        CheckLoginAddresses(directory, errors);
+
+        return new RelayWardenConfig
+        {
+            SourcePath = sourcePath,
+            DataDir = Path.GetFullPath(Path.Combine(baseDir, dataDir)),
+            Directory = directory,
+            Blocklist = blocklist,
+            Policy = policy,
+            Listen = listen,
+            Relay = relay,
+        };
+    }
+
+    private static ListenOptions ReadListen(YamlNodes nodes, YamlNode? node)
+    {
+        if (nodes.Mapping(node, "listen") is not { } map)
+        {
+            return new ListenOptions();
+        }
+
+        nodes.CheckKeys(map, "listen", "smtp", "smtp_auth_without_tls", "milter", "policy", "web");
+        string? milter = nodes.String(YamlNodes.Get(map, "milter"), "listen.milter");
+        if (milter is not null && !milter.StartsWith("inet:", StringComparison.Ordinal) && !milter.StartsWith("unix:", StringComparison.Ordinal))
+        {
+            nodes.Error("listen.milter", $"'{milter}' is neither inet:HOST:PORT nor unix:PATH", YamlNodes.Get(map, "milter"));
+        }
+        else if (milter is not null && milter.StartsWith("inet:", StringComparison.Ordinal))
+        {
+            if (!IPEndPoint.TryParse(milter[5..], out var milterEndpoint) || milterEndpoint.Port == 0)
+            {
+                nodes.Error("listen.milter", $"'{milter}' is not inet:ADDRESS:PORT", YamlNodes.Get(map, "milter"));
+            }
+        }
+
+        return new ListenOptions
+        {
+            Smtp = Endpoint(nodes, YamlNodes.Get(map, "smtp"), "listen.smtp"),
+            SmtpAuthWithoutTls = nodes.Bool(YamlNodes.Get(map, "smtp_auth_without_tls"), "listen.smtp_auth_without_tls") ?? false,
+            Milter = milter,
+            Policy = Endpoint(nodes, YamlNodes.Get(map, "policy"), "listen.policy"),
+            Web = Endpoint(nodes, YamlNodes.Get(map, "web"), "listen.web"),
+        };
+    }
+
+    private static IPEndPoint? Endpoint(YamlNodes nodes, YamlNode? node, string place)
+    {
+        string? text = nodes.String(node, place);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!IPEndPoint.TryParse(text, out var endpoint) || endpoint.Port == 0)
+        {
+            if (text.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase) &&
+                int.TryParse(text.AsSpan(10), NumberStyles.None, CultureInfo.InvariantCulture, out int port) && port is > 0 and < 65536)
+            {
+                return new IPEndPoint(IPAddress.Loopback, port);
+            }
+
+            nodes.Error(place, $"'{text}' is not ADDRESS:PORT (127.0.0.1:2525, [::1]:2525)", node);
+            return null;
+        }
+
+        return endpoint;
+    }
+
+    private static RelayOptions ReadRelay(YamlNodes nodes, YamlNode? node)
+    {
+        var defaults = new RelayOptions();
+        if (nodes.Mapping(node, "relay") is not { } map)
+        {
+            return defaults;
+        }
+
+        nodes.CheckKeys(map, "relay", "next_hop", "max_message_bytes", "max_recipients");
+        string nextHop = nodes.String(YamlNodes.Get(map, "next_hop"), "relay.next_hop") ?? defaults.NextHop;
+        if (!(nextHop.StartsWith("outbox:", StringComparison.Ordinal) && nextHop.Length > 7) &&
+            !nextHop.StartsWith("smtp://", StringComparison.Ordinal) && nextHop != "mx")
+        {
+            nodes.Error("relay.next_hop", $"'{nextHop}' is not outbox:DIR, smtp://HOST:PORT or mx", YamlNodes.Get(map, "next_hop"));
+        }
+
+        return new RelayOptions
+        {
+            NextHop = nextHop,
+            MaxMessageBytes = nodes.Integer(YamlNodes.Get(map, "max_message_bytes"), "relay.max_message_bytes", 1024, 2L * 1024 * 1024 * 1024) ?? defaults.MaxMessageBytes,
+            MaxRecipients = (int)(nodes.Integer(YamlNodes.Get(map, "max_recipients"), "relay.max_recipients", 1, 100_000) ?? defaults.MaxRecipients),
+        };
+    }
+
+    private static readonly (string, RuleAction)[] s_ruleActions =
+        [("reject", RuleAction.Reject), ("defer", RuleAction.Defer), ("hold", RuleAction.Hold), ("monitor", RuleAction.Monitor)];
+
+    private static PolicyOptions ReadPolicy(YamlNodes nodes, YamlNode? node)
+    {
+        if (nodes.Mapping(node, "policy") is not { } map)
+        {
+            return PolicyOptions.Default;
+        }
+
+        nodes.CheckKeys(map, "policy", "rule_actions", "error_action");
+        var actions = new Dictionary<string, RuleAction>(StringComparer.Ordinal);
+        if (nodes.Mapping(YamlNodes.Get(map, "rule_actions"), "policy.rule_actions") is { } ruleMap)
+        {
+            foreach (var (keyNode, valueNode) in ruleMap.Children)
+            {
+                string rule = (keyNode as YamlScalarNode)?.Value ?? string.Empty;
+                string place = $"policy.rule_actions.{rule}";
+                if (!RuleIds.All.Contains(rule))
+                {
+                    nodes.Error(place, "unknown rule id (see docs/RULES.md)", keyNode);
+                    continue;
+                }
+
+                if (nodes.Enum(valueNode, place, s_ruleActions) is { } action)
+                {
+                    actions[rule] = action;
+                }
+            }
+        }
+
+        return new PolicyOptions
+        {
+            RuleActions = actions,
+            ErrorAction = nodes.Enum(YamlNodes.Get(map, "error_action"), "policy.error_action", s_ruleActions) ?? RuleAction.Defer,
+        };
+    }
+
+    private static Blocklist ReadBlocklist(YamlNodes nodes, YamlNode? node)
+    {
+        if (nodes.Sequence(node, "blocklist") is not { } list)
+        {
+            return Blocklist.Empty;
+        }
+
+        var entries = new List<BlockEntry>();
+        int i = 0;
+        foreach (var item in list)
+        {
+            string place = $"blocklist[{i++}]";
+            if (nodes.Mapping(item, place) is not { } map)
+            {
+                continue;
+            }
+
+            nodes.CheckKeys(map, place, "kind", "value", "expires", "reason");
+            var kind = nodes.Enum(YamlNodes.Get(map, "kind"), $"{place}.kind",
+                ("ip", BlockKind.Ip), ("login", BlockKind.Login), ("domain", BlockKind.Domain), ("address", BlockKind.Address));
+            string? value = nodes.String(YamlNodes.Get(map, "value"), $"{place}.value");
+            if (kind is null || value is null)
+            {
+                if (value is null)
+                {
+                    nodes.Error($"{place}.value", "missing", item);
+                }
+
+                continue;
+            }
+
+            string? normalized = NormalizeBlockValue(kind.Value, value, out string? problem);
+            if (normalized is null)
+            {
+                nodes.Error($"{place}.value", problem!, YamlNodes.Get(map, "value"));
+                continue;
+            }
+
+            entries.Add(new BlockEntry(kind.Value, normalized, nodes.Time(YamlNodes.Get(map, "expires"), $"{place}.expires"),
+                nodes.String(YamlNodes.Get(map, "reason"), $"{place}.reason"), "config"));
+        }
+
+        return new Blocklist(entries);
+    }
+
+    /// <summary>Normalizes a blocklist value (CIDR, login, domain, address); null with a problem when invalid.</summary>
+    public static string? NormalizeBlockValue(BlockKind kind, string value, out string? problem)
+    {
+        problem = null;
+        switch (kind)
+        {
+            case BlockKind.Ip:
+                if (TryParseNetwork(value, out var network, out problem))
+                {
+                    return network.ToString();
+                }
+
+                return null;
+            case BlockKind.Domain:
+                if (DomainName.TryNormalize(value.Trim(), out var domain, out var domainError))
+                {
+                    return domain;
+                }
+
+                problem = $"'{value}' is not a valid domain ({DomainName.Describe(domainError)})";
+                return null;
+            case BlockKind.Address:
+                if (Mailbox.TryParse(value, out var mailbox, out var error))
+                {
+                    return mailbox.Address;
+                }
+
+                problem = $"'{value}' is not a valid address ({error})";
+                return null;
+            default:
+                if (string.IsNullOrWhiteSpace(value) || value.Any(char.IsControl))
+                {
+                    problem = "a login must not be empty or hold control characters";
+                    return null;
+                }
+
+                return value.Trim();
+        }
+    }
+
+    /// <summary>Parses <c>ADDR/LEN</c> or a single address; refuses host bits set beyond the prefix.</summary>
+    public static bool TryParseNetwork(string text, out IPNetwork network, out string? problem)
+    {
+        problem = null;
+        text = text.Trim();
+        if (IPAddress.TryParse(text, out var single) && !text.Contains('/', StringComparison.Ordinal))
+        {
+            network = new IPNetwork(single, single.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+            return true;
+        }
+
+        if (!IPNetwork.TryParse(text, out network))
+        {
+            problem = $"'{text}' is not a CIDR network (198.51.100.16/28, 2001:db8::/48)";
+            return false;
+        }
+
+        int slash = text.IndexOf('/', StringComparison.Ordinal);
+        if (slash > 0 && IPAddress.TryParse(text.AsSpan(0, slash), out var written) && !written.Equals(network.BaseAddress))
+        {
+            problem = $"'{text}' has host bits set beyond the prefix (did you mean {network}?)";
+            return false;
+        }
+
+        return true;
+    }
+
+    private static List<Tenant> ReadTenants(YamlNodes nodes, YamlNode? node)
+    {
+        var tenants = new List<Tenant>();
+        if (node is null)
+        {
+            nodes.Error("tenants", "missing: the configuration needs at least one tenant", null);
+            return tenants;
+        }
+
+        if (nodes.Sequence(node, "tenants") is not { } list)
+        {
+            return tenants;
+        }
+
+        int index = 0;
+        foreach (var item in list)
+        {
+            string place = $"tenants[{index++}]";
+            if (nodes.Mapping(item, place) is not { } map)
+            {
+                continue;
+            }
+
+            if (ReadTenant(nodes, map, place) is { } tenant)
+            {
+                tenants.Add(tenant);
+            }
+        }
+
+        return tenants;
+    }
+
+    private static Tenant? ReadTenant(YamlNodes nodes, YamlMappingNode map, string indexPlace)
+    {
+        string? id = nodes.String(YamlNodes.Get(map, "id"), $"{indexPlace}.id");
+        if (id is null)
+        {
+            nodes.Error($"{indexPlace}.id", "missing: every tenant needs an id", map);
+            return null;
+        }
+
+        string place = $"tenants[{id}]";
+        bool ok = true;
+        if (!TenantIdPattern().IsMatch(id))
+        {
+            nodes.Error($"{place}.id", $"'{id}' is not an id (lower-case letters, digits and '-', at most 63)", YamlNodes.Get(map, "id"));
+            ok = false;
+        }
+
+        nodes.CheckKeys(map, place, "id", "name", "kind", "created_by", "status", "created_at", "domains", "networks", "external_from", "users");
+        var kind = nodes.Enum(YamlNodes.Get(map, "kind"), $"{place}.kind", ("paid", TenantKind.Paid), ("trial", TenantKind.Trial));
+        var createdBy = nodes.Enum(YamlNodes.Get(map, "created_by"), $"{place}.created_by", ("self", TenantCreator.Self), ("partner", TenantCreator.Partner));
+        var status = nodes.Enum(YamlNodes.Get(map, "status"), $"{place}.status", ("active", TenantStatus.Active), ("suspended", TenantStatus.Suspended));
+
+        var domains = new List<DomainClaim>();
+        if (nodes.Sequence(YamlNodes.Get(map, "domains"), $"{place}.domains") is { } domainList)
+        {
+            int i = 0;
+            foreach (var item in domainList)
+            {
+                string itemPlace = $"{place}.domains[{i++}]";
+                string? name;
+                bool subdomains = true;
+                if (item is YamlMappingNode claim)
+                {
+                    nodes.CheckKeys(claim, itemPlace, "name", "subdomains");
+                    name = nodes.String(YamlNodes.Get(claim, "name"), $"{itemPlace}.name");
+                    subdomains = nodes.Bool(YamlNodes.Get(claim, "subdomains"), $"{itemPlace}.subdomains") ?? true;
+                    if (name is null)
+                    {
+                        nodes.Error($"{itemPlace}.name", "missing", item);
+                        continue;
+                    }
+                }
+                else
+                {
+                    name = nodes.String(item, itemPlace);
+                    if (name is null)
+                    {
+                        continue;
+                    }
+                }
+
+                if (!DomainName.TryNormalize(name.Trim(), out var normalized, out var error))
+                {
+                    nodes.Error(itemPlace, $"'{name}' is not a valid domain name ({DomainName.Describe(error)})", item);
+                    ok = false;
+                    continue;
+                }
+
+                domains.Add(new DomainClaim(normalized, subdomains));
+            }
+        }
+
+        var networks = new List<IPNetwork>();
+        foreach (var (value, item) in nodes.Strings(YamlNodes.Get(map, "networks"), $"{place}.networks"))
+        {
+            if (TryParseNetwork(value, out var network, out var problem))
+            {
+                networks.Add(network);
+            }
+            else
+            {
+                nodes.Error($"{place}.networks", problem!, item);
+                ok = false;
+            }
+        }
+
+        var users = new List<TenantUser>();
+        if (nodes.Sequence(YamlNodes.Get(map, "users"), $"{place}.users") is { } userList)
+        {
+            int i = 0;
+            foreach (var item in userList)
+            {
+                string userPlace = $"{place}.users[{i++}]";
+                if (nodes.Mapping(item, userPlace) is not { } userMap)
+                {
+                    continue;
+                }
+
+                nodes.CheckKeys(userMap, userPlace, "login", "addresses", "password_hash");
+                string? login = nodes.String(YamlNodes.Get(userMap, "login"), $"{userPlace}.login");
+                if (string.IsNullOrWhiteSpace(login) || login.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)))
+                {
+                    nodes.Error($"{userPlace}.login", login is null ? "missing" : $"'{login}' is not a login (no spaces or control characters)", item);
+                    ok = false;
+                    continue;
+                }
+
+                List<Mailbox>? addresses = null;
+                var addressNode = YamlNodes.Get(userMap, "addresses");
+                if (addressNode is not null)
+                {
+                    addresses = [];
+                    foreach (var (value, addressItem) in nodes.Strings(addressNode, $"{userPlace}.addresses"))
+                    {
+                        if (Mailbox.TryParse(value, out var mailbox, out var problem))
+                        {
+                            addresses.Add(mailbox);
+                        }
+                        else
+                        {
+                            nodes.Error($"{userPlace}.addresses", $"'{value}' is not a valid address ({problem})", addressItem);
+                            ok = false;
+                        }
+                    }
+                }
+
+                users.Add(new TenantUser(login, addresses, nodes.String(YamlNodes.Get(userMap, "password_hash"), $"{userPlace}.password_hash")));
+            }
+        }
+
+        if (!ok)
+        {
+            return null;
+        }
+
+        return new Tenant
+        {
+            Id = id,
+            Name = nodes.String(YamlNodes.Get(map, "name"), $"{place}.name"),
+            Kind = kind ?? TenantKind.Paid,
+            CreatedBy = createdBy ?? TenantCreator.Self,
+            Status = status ?? TenantStatus.Active,
+            CreatedAt = nodes.Time(YamlNodes.Get(map, "created_at"), $"{place}.created_at"),
+            Domains = domains,
+            Networks = networks,
+            ExternalFrom = nodes.Bool(YamlNodes.Get(map, "external_from"), $"{place}.external_from"),
+            Users = users,
+        };
+    }
+
+    /// <summary>A login's addresses must be in its own tenant's domains.</summary>
+    private static void CheckLoginAddresses(TenantDirectory directory, List<ConfigError> errors)
+    {
+        foreach (var tenant in directory.Tenants)
+        {
+            foreach (var user in tenant.Users)
+            {
+                foreach (var address in user.Addresses ?? [])
+                {
+                    var owner = directory.FindOwner(address.Domain)?.Tenant;
+                    if (owner != tenant)
+                    {
+                        errors.Add(new ConfigError($"tenants[{tenant.Id}].users[{user.Login}].addresses",
+                            owner is null
+                                ? $"{address} is not in a domain of tenant '{tenant.Id}'"
+                                : $"{address} is in a domain of tenant '{owner.Id}'"));
+                    }
+                }
+            }
+        }
+    }
+}
