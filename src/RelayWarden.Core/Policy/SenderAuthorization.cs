@@ -301,7 +301,7 @@ public sealed class SenderAuthorization
                 continue;
             }
 
-            string? missing = ForwardingGap(context.Tenant, envelope, attributed, othersOwned);
+            string? missing = ForwardingGap(context.Tenant, envelope, EnvelopeOwner(envelope), attributed, othersOwned);
             var evidence = context.Evidence("From", mailbox.Mailbox!.Address, mailbox.Mailbox.Domain, null);
             if (missing is null)
             {
@@ -320,7 +320,7 @@ public sealed class SenderAuthorization
         block.Count(header) == 0 || field is not null;
 
     /// <summary>Why an external From is not attributed forwarding, or null when it is (DESIGN, rule for owner(f) = none).</summary>
-    private static string? ForwardingGap(Tenant tenant, ReversePath? envelope, bool attributed, bool othersOwned)
+    private static string? ForwardingGap(Tenant tenant, ReversePath? envelope, Tenant? envelopeOwner, bool attributed, bool othersOwned)
     {
         if (envelope is null)
         {
@@ -330,6 +330,11 @@ public sealed class SenderAuthorization
         if (envelope.Value.IsNull)
         {
             return "the envelope sender is null (bounces and auto-replies get no forwarding allowance)";
+        }
+
+        if (envelopeOwner != tenant)
+        {
+            return "the envelope sender is not the submitter's";
         }
 
         if (!attributed)
@@ -349,6 +354,9 @@ public sealed class SenderAuthorization
 
         return null;
     }
+
+    private Tenant? EnvelopeOwner(ReversePath? envelope) =>
+        envelope?.Mailbox is { } mailbox ? _directory.FindOwner(mailbox.Domain)?.Tenant : null;
 
     private enum Ownership
     {

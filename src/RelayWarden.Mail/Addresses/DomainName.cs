@@ -97,10 +97,21 @@ public static class DomainName
             return false;
         }
 
+        // IDNA maps case (UTS #46); the managed IdnMapping of invariant globalization does not, and
+        // it cannot normalize either: lower-case here and refuse what would need a compatibility or
+        // NFC mapping, so that BÜCHER.example, bu\u0308cher.example or ｇｌｏｂｅｘ.example can never
+        // become a different, "external" A-label.
+        string lowered = input.ToString().ToLowerInvariant();
+        if (!IsStableUnicode(lowered))
+        {
+            error = DomainError.InvalidIdn;
+            return false;
+        }
+
         string ascii;
         try
         {
-            ascii = Idn.GetAscii(input.ToString());
+            ascii = Idn.GetAscii(lowered);
         }
         catch (ArgumentException)
         {
@@ -116,6 +127,52 @@ public static class DomainName
         }
 
         normalized = ascii;
+        return true;
+    }
+
+    /// <summary>
+    /// True when every non-ASCII character of a lower-cased name is one IDNA keeps as it is: a letter,
+    /// a mark or a decimal digit outside the compatibility blocks (full-width and half-width forms,
+    /// letter-like symbols, number forms, enclosed alphanumerics, presentation forms), and no
+    /// combining mark on a Latin, Greek or Cyrillic letter (their NFC forms are precomposed).
+    /// </summary>
+    private static bool IsStableUnicode(string lowered)
+    {
+        for (int i = 0; i < lowered.Length; i++)
+        {
+            char c = lowered[i];
+            if (c < 0x80 || c is '\u3002' or '\uFF0E' or '\uFF61')
+            {
+                continue;
+            }
+
+            if (c is (>= '\u2100' and <= '\u24FF') or (>= '\uFB00' and <= '\uFB4F') or (>= '\uFE00' and <= '\uFE0F') or (>= '\uFF00' and <= '\uFFEF') or (>= '\u3300' and <= '\u33FF'))
+            {
+                return false;
+            }
+
+            switch (CharUnicodeInfo.GetUnicodeCategory(c))
+            {
+                case UnicodeCategory.LowercaseLetter:
+                case UnicodeCategory.OtherLetter:
+                case UnicodeCategory.DecimalDigitNumber:
+                    break;
+                case UnicodeCategory.NonSpacingMark:
+                case UnicodeCategory.SpacingCombiningMark:
+                case UnicodeCategory.EnclosingMark:
+                    if (i == 0 || lowered[i - 1] < '\u0530')
+                    {
+                        return false;
+                    }
+
+                    break;
+                default:
+                    // Upper case that did not lower, title case, modifier letters (superscripts),
+                    // symbols, punctuation, spaces, controls, surrogates (mathematical letters, emoji).
+                    return false;
+            }
+        }
+
         return true;
     }
 

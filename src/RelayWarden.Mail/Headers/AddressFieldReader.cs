@@ -66,7 +66,7 @@ public static class AddressFieldReader
             }
 
             var (localPart, rawDomain) = strictMailboxes[i];
-            if (!string.Equals(mailbox.LocalPart, localPart, StringComparison.Ordinal) || !SameDomain(mailbox.Domain, rawDomain))
+            if (!string.Equals(Unquote(mailbox.LocalPart), localPart, StringComparison.Ordinal) || !SameDomain(mailbox.Domain, rawDomain))
             {
                 return Ambiguous(header, AddressAmbiguity.ParsersDisagree, "the strict and lenient readers find different addresses");
             }
@@ -107,9 +107,24 @@ public static class AddressFieldReader
     private static AddressField Ambiguous(IdentityHeader header, AddressAmbiguity ambiguity, string detail) =>
         new(header, Array.Empty<ParsedMailbox>(), ambiguity, detail);
 
+    /// <summary>
+    /// MimeKit keeps a quoted local part quoted (<c>"a.b"</c>); the strict reader unquotes it. Quoted
+    /// local parts with escapes or hiding characters never get this far (the strict reader refuses them).
+    /// </summary>
+    private static string Unquote(string localPart) =>
+        localPart.Length >= 2 && localPart[0] == '"' && localPart[^1] == '"' ? localPart[1..^1] : localPart;
+
     private static bool SameDomain(string loose, string strict)
     {
         if (string.Equals(loose, strict, StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        // MimeKit drops a trailing dot; both readers found the same name, which is then judged
+        // invalid (DomainError.TrailingDot), not ambiguous.
+        if (strict.Length > 1 && strict[^1] == '.' && strict[^2] != '.' &&
+            string.Equals(loose, strict[..^1], StringComparison.OrdinalIgnoreCase))
         {
             return true;
         }
