@@ -42,6 +42,12 @@ public static class DomainName
                 return false;
             }
         }
+        else if (Ascii.IsValid(input))
+        {
+            // Too long whatever IDNA would say: name the real reason.
+            error = DomainError.NameTooLong;
+            return false;
+        }
 
         return TryNormalizeSlow(input, out normalized, out error);
     }
@@ -72,20 +78,31 @@ public static class DomainName
 
         var name = destination[..written];
         error = Validate(name);
-        if (error == DomainError.None && name.Contains("xn--", StringComparison.Ordinal))
+        if (error == DomainError.None)
         {
-            // A-labels must decode: a bogus "xn--" label is invalid, not external.
-            try
-            {
-                _ = Idn.GetUnicode(name.ToString());
-            }
-            catch (ArgumentException)
-            {
-                error = DomainError.InvalidIdn;
-            }
+            error = CheckALabels(name);
         }
 
         return error == DomainError.None;
+    }
+
+    /// <summary>A-labels must decode: a bogus "xn--" label is invalid, not external.</summary>
+    private static DomainError CheckALabels(ReadOnlySpan<char> name)
+    {
+        if (!name.Contains("xn--", StringComparison.Ordinal))
+        {
+            return DomainError.None;
+        }
+
+        try
+        {
+            _ = Idn.GetUnicode(name.ToString());
+            return DomainError.None;
+        }
+        catch (ArgumentException)
+        {
+            return DomainError.InvalidIdn;
+        }
     }
 
     private static bool TryNormalizeSlow(ReadOnlySpan<char> input, out string normalized, out DomainError error)
@@ -121,6 +138,12 @@ public static class DomainName
 
         ascii = ascii.ToLowerInvariant();
         error = Validate(ascii);
+        if (error == DomainError.None)
+        {
+            // Unicode input may carry A-labels too ("xn--b\u3002example"): they must decode as well.
+            error = CheckALabels(ascii);
+        }
+
         if (error != DomainError.None)
         {
             return false;

@@ -72,6 +72,14 @@ public static class AddressFieldReader
             }
 
             string name = mailbox.Name ?? string.Empty;
+            int encoded = name.IndexOf("=?", StringComparison.Ordinal);
+            if (encoded >= 0 && name.IndexOf("?=", encoded + 2, StringComparison.Ordinal) > encoded)
+            {
+                // Not strictly an encoded word (a '.' or '@' in Q text, say), so MimeKit left it as is;
+                // mail readers that decode loosely would show "ceo@globex.example" here.
+                return Ambiguous(header, AddressAmbiguity.ParsersDisagree, "an encoded word left undecoded that mail readers may decode");
+            }
+
             if (HasInvisible(name) || HasInvisible(localPart) || HasInvisible(rawDomain))
             {
                 return Ambiguous(header, AddressAmbiguity.InvisibleCharacter, "control, format or filler characters");
