@@ -421,12 +421,14 @@ public sealed class SenderAuthorization
     /// <summary>A domain of another tenant named in a display name (<c>"ceo@other.example" &lt;x@mine.example&gt;</c>), or null.</summary>
     private (string Domain, Tenant Owner)? DisplayNameImitation(string displayName, Tenant tenant)
     {
-        if (displayName.Length == 0 || displayName.AsSpan().IndexOfAny('.', '\u3002', '\uFF0E') < 0)
+        // People read full-width "ｇｌｏｂｅｘ．ｅｘａｍｐｌｅ" and "globex｡example" as globex.example: fold them first.
+        string folded = FoldWidth(displayName);
+        if (folded.Length == 0 || folded.AsSpan().IndexOfAny('.', '\u3002') < 0)
         {
             return null;
         }
 
-        var text = displayName.AsSpan();
+        var text = folded.AsSpan();
         int i = 0;
         while (i < text.Length)
         {
@@ -459,6 +461,29 @@ public sealed class SenderAuthorization
         }
 
         return null;
+    }
+
+    /// <summary>Full-width ASCII (U+FF01–U+FF5E) to ASCII, and the full-width and half-width ideographic stops to '.'.</summary>
+    private static string FoldWidth(string text)
+    {
+        if (!text.AsSpan().ContainsAnyInRange('\uFF01', '\uFF61'))
+        {
+            return text;
+        }
+
+        return string.Create(text.Length, text, static (span, source) =>
+        {
+            for (int i = 0; i < source.Length; i++)
+            {
+                char c = source[i];
+                span[i] = c switch
+                {
+                    '\uFF61' => '.',
+                    >= '\uFF01' and <= '\uFF5E' => (char)(c - 0xFEE0),
+                    _ => c,
+                };
+            }
+        });
     }
 
     private static bool IsDomainChar(char c) => char.IsLetterOrDigit(c) || c is '-' or '.' or '\u3002' or '\uFF0E' or '\uFF61';
