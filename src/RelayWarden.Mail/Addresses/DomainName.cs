@@ -180,6 +180,14 @@ public static class DomainName
                 case UnicodeCategory.OtherLetter:
                 case UnicodeCategory.DecimalDigitNumber:
                     break;
+                case UnicodeCategory.ModifierLetter:
+                    // Keep ー and 々 (CJK); refuse superscript letters, which IDNA maps to plain ones.
+                    if (c is (>= '\u02B0' and <= '\u02FF') or (>= '\u1D2C' and <= '\u1DBF') or (>= '\uA700' and <= '\uA7FF'))
+                    {
+                        return false;
+                    }
+
+                    break;
                 case UnicodeCategory.NonSpacingMark:
                 case UnicodeCategory.SpacingCombiningMark:
                 case UnicodeCategory.EnclosingMark:
@@ -190,7 +198,7 @@ public static class DomainName
 
                     break;
                 default:
-                    // Upper case that did not lower, title case, modifier letters (superscripts),
+                    // Upper case that did not lower, title case,
                     // symbols, punctuation, spaces, controls, surrogates (mathematical letters, emoji).
                     return false;
             }

@@ -18,6 +18,10 @@ public class DomainNameTests
     [InlineData("xn--bcher-kva.example", "xn--bcher-kva.example")]
     [InlineData("аcme.example", "xn--cme-5cd.example")]
     [InlineData("例え.テスト", "xn--r8jz45g.xn--zckzah")]
+    [InlineData("コーヒー.example", "xn--tck2c4fb.example")]
+    [InlineData("пример.рф", "xn--e1afmkfd.xn--p1ai")]
+    [InlineData("ελληνικά.example", "xn--hxargifdar.example")]
+    [InlineData("straße.example", "xn--strae-oqa.example")]
     [InlineData("globex\uFF0Eexample", "globex.example")]
     [InlineData("globex\u3002example", "globex.example")]
     [InlineData("a-b.example", "a-b.example")]
@@ -55,6 +59,7 @@ public class DomainNameTests
     [InlineData("ac\u200Dme.example", DomainError.InvalidIdn)]
     [InlineData("ⓖlobex.example", DomainError.InvalidIdn)]
     [InlineData("ﬁnance.example", DomainError.InvalidIdn)]
+    [InlineData("ᵍlobex.example", DomainError.InvalidIdn)]
     public void Invalid_names_are_refused_with_their_reason(string input, DomainError expected)
     {
         Assert.False(DomainName.TryNormalize(input, out var normalized, out var error));
