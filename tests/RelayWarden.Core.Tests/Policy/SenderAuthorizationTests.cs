@@ -97,6 +97,21 @@ public class SenderAuthorizationTests
     }
 
     [Fact]
+    public void A_message_inside_a_larger_buffer_is_judged_the_same()
+    {
+        var whole = FromAcme("<news@acme.example>", "From: \"Globex.example\" <news@acme.example>\r\n");
+        var padded = new byte[whole.Message.Length + 10];
+        whole.Message.Span.CopyTo(padded.AsSpan(7));
+        var inside = new Submission { ClientIp = whole.ClientIp, MailFrom = whole.MailFrom, Recipients = whole.Recipients, Message = new ReadOnlyMemory<byte>(padded, 7, whole.Message.Length) };
+
+        var expected = CaseDirectory.Engine().Evaluate(whole, SubmissionStage.Data);
+        var actual = CaseDirectory.Engine().Evaluate(inside, SubmissionStage.Data);
+
+        Assert.Equal(RuleIds.DisplayName(IdentityHeader.From), Assert.Single(expected.Reasons).Rule);
+        Assert.Equal(expected.Reasons.Select(r => r.ToString()), actual.Reasons.Select(r => r.ToString()));
+    }
+
+    [Fact]
     public void Client_replies_never_name_another_tenant()
     {
         foreach (var rule in RuleIds.All)
