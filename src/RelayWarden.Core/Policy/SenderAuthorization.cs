@@ -301,7 +301,7 @@ public sealed class SenderAuthorization
                 continue;
             }
 
-            string? missing = ForwardingGap(context.Tenant, envelope, attributed, othersOwned);
+            string? missing = ForwardingGap(context.Tenant, envelope, EnvelopeOwner(envelope), attributed, othersOwned);
             var evidence = context.Evidence("From", mailbox.Mailbox!.Address, mailbox.Mailbox.Domain, null);
             if (missing is null)
             {
@@ -320,7 +320,7 @@ public sealed class SenderAuthorization
         block.Count(header) == 0 || field is not null;
 
     /// <summary>Why an external From is not attributed forwarding, or null when it is (DESIGN, rule for owner(f) = none).</summary>
-    private static string? ForwardingGap(Tenant tenant, ReversePath? envelope, bool attributed, bool othersOwned)
+    private static string? ForwardingGap(Tenant tenant, ReversePath? envelope, Tenant? envelopeOwner, bool attributed, bool othersOwned)
     {
         if (envelope is null)
         {
@@ -330,6 +330,11 @@ public sealed class SenderAuthorization
         if (envelope.Value.IsNull)
         {
             return "the envelope sender is null (bounces and auto-replies get no forwarding allowance)";
+        }
+
+        if (envelopeOwner != tenant)
+        {
+            return "the envelope sender is not the submitter's";
         }
 
         if (!attributed)
@@ -349,6 +354,9 @@ public sealed class SenderAuthorization
 
         return null;
     }
+
+    private Tenant? EnvelopeOwner(ReversePath? envelope) =>
+        envelope?.Mailbox is { } mailbox ? _directory.FindOwner(mailbox.Domain)?.Tenant : null;
 
     private enum Ownership
     {
@@ -413,12 +421,14 @@ public sealed class SenderAuthorization
     /// <summary>A domain of another tenant named in a display name (<c>"ceo@other.example" &lt;x@mine.example&gt;</c>), or null.</summary>
     private (string Domain, Tenant Owner)? DisplayNameImitation(string displayName, Tenant tenant)
     {
-        if (displayName.Length == 0 || displayName.AsSpan().IndexOfAny('.', '\u3002', '\uFF0E') < 0)
+        // People read full-width "ｇｌｏｂｅｘ．ｅｘａｍｐｌｅ" and "globex｡example" as globex.example: fold them first.
+        string folded = FoldWidth(displayName);
+        if (folded.Length == 0 || folded.AsSpan().IndexOfAny('.', '\u3002') < 0)
         {
             return null;
         }
 
-        var text = displayName.AsSpan();
+        var text = folded.AsSpan();
         int i = 0;
         while (i < text.Length)
         {
@@ -451,6 +461,29 @@ public sealed class SenderAuthorization
         }
 
         return null;
+    }
+
+    /// <summary>Full-width ASCII (U+FF01–U+FF5E) to ASCII, and the full-width and half-width ideographic stops to '.'.</summary>
+    private static string FoldWidth(string text)
+    {
+        if (!text.AsSpan().ContainsAnyInRange('\uFF01', '\uFF61'))
+        {
+            return text;
+        }
+
+        return string.Create(text.Length, text, static (span, source) =>
+        {
+            for (int i = 0; i < source.Length; i++)
+            {
+                char c = source[i];
+                span[i] = c switch
+                {
+                    '\uFF61' => '.',
+                    >= '\uFF01' and <= '\uFF5E' => (char)(c - 0xFEE0),
+                    _ => c,
+                };
+            }
+        });
     }
 
     private static bool IsDomainChar(char c) => char.IsLetterOrDigit(c) || c is '-' or '.' or '\u3002' or '\uFF0E' or '\uFF61';

@@ -42,6 +42,12 @@ public static class DomainName
                 return false;
             }
         }
+        else if (Ascii.IsValid(input))
+        {
+            // Too long whatever IDNA would say: name the real reason.
+            error = DomainError.NameTooLong;
+            return false;
+        }
 
         return TryNormalizeSlow(input, out normalized, out error);
     }
@@ -72,20 +78,31 @@ public static class DomainName
 
         var name = destination[..written];
         error = Validate(name);
-        if (error == DomainError.None && name.Contains("xn--", StringComparison.Ordinal))
+        if (error == DomainError.None)
         {
-            // A-labels must decode: a bogus "xn--" label is invalid, not external.
-            try
-            {
-                _ = Idn.GetUnicode(name.ToString());
-            }
-            catch (ArgumentException)
-            {
-                error = DomainError.InvalidIdn;
-            }
+            error = CheckALabels(name);
         }
 
         return error == DomainError.None;
+    }
+
+    /// <summary>A-labels must decode: a bogus "xn--" label is invalid, not external.</summary>
+    private static DomainError CheckALabels(ReadOnlySpan<char> name)
+    {
+        if (!name.Contains("xn--", StringComparison.Ordinal))
+        {
+            return DomainError.None;
+        }
+
+        try
+        {
+            _ = Idn.GetUnicode(name.ToString());
+            return DomainError.None;
+        }
+        catch (ArgumentException)
+        {
+            return DomainError.InvalidIdn;
+        }
     }
 
     private static bool TryNormalizeSlow(ReadOnlySpan<char> input, out string normalized, out DomainError error)
@@ -97,10 +114,21 @@ public static class DomainName
             return false;
         }
 
+        // IDNA maps case (UTS #46); the managed IdnMapping of invariant globalization does not, and
+        // it cannot normalize either: lower-case here and refuse what would need a compatibility or
+        // NFC mapping, so that BÜCHER.example, bu\u0308cher.example or ｇｌｏｂｅｘ.example can never
+        // become a different, "external" A-label.
+        string lowered = input.ToString().ToLowerInvariant();
+        if (!IsStableUnicode(lowered))
+        {
+            error = DomainError.InvalidIdn;
+            return false;
+        }
+
         string ascii;
         try
         {
-            ascii = Idn.GetAscii(input.ToString());
+            ascii = Idn.GetAscii(lowered);
         }
         catch (ArgumentException)
         {
@@ -110,12 +138,72 @@ public static class DomainName
 
         ascii = ascii.ToLowerInvariant();
         error = Validate(ascii);
+        if (error == DomainError.None)
+        {
+            // Unicode input may carry A-labels too ("xn--b\u3002example"): they must decode as well.
+            error = CheckALabels(ascii);
+        }
+
         if (error != DomainError.None)
         {
             return false;
         }
 
         normalized = ascii;
+        return true;
+    }
+
+    /// <summary>
+    /// True when every non-ASCII character of a lower-cased name is one IDNA keeps as it is: a letter,
+    /// a mark or a decimal digit outside the compatibility blocks (full-width and half-width forms,
+    /// letter-like symbols, number forms, enclosed alphanumerics, presentation forms), and no
+    /// combining mark on a Latin, Greek or Cyrillic letter (their NFC forms are precomposed).
+    /// </summary>
+    private static bool IsStableUnicode(string lowered)
+    {
+        for (int i = 0; i < lowered.Length; i++)
+        {
+            char c = lowered[i];
+            if (c < 0x80 || c is '\u3002' or '\uFF0E' or '\uFF61')
+            {
+                continue;
+            }
+
+            if (c is (>= '\u2100' and <= '\u24FF') or (>= '\uFB00' and <= '\uFB4F') or (>= '\uFE00' and <= '\uFE0F') or (>= '\uFF00' and <= '\uFFEF') or (>= '\u3300' and <= '\u33FF'))
+            {
+                return false;
+            }
+
+            switch (CharUnicodeInfo.GetUnicodeCategory(c))
+            {
+                case UnicodeCategory.LowercaseLetter:
+                case UnicodeCategory.OtherLetter:
+                case UnicodeCategory.DecimalDigitNumber:
+                    break;
+                case UnicodeCategory.ModifierLetter:
+                    // Keep ー and 々 (CJK); refuse superscript letters, which IDNA maps to plain ones.
+                    if (c is (>= '\u02B0' and <= '\u02FF') or (>= '\u1D2C' and <= '\u1DBF') or (>= '\uA700' and <= '\uA7FF'))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case UnicodeCategory.NonSpacingMark:
+                case UnicodeCategory.SpacingCombiningMark:
+                case UnicodeCategory.EnclosingMark:
+                    if (i == 0 || lowered[i - 1] < '\u0530')
+                    {
+                        return false;
+                    }
+
+                    break;
+                default:
+                    // Upper case that did not lower, title case,
+                    // symbols, punctuation, spaces, controls, surrogates (mathematical letters, emoji).
+                    return false;
+            }
+        }
+
         return true;
     }
 

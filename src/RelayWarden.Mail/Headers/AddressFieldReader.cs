@@ -66,12 +66,20 @@ public static class AddressFieldReader
             }
 
             var (localPart, rawDomain) = strictMailboxes[i];
-            if (!string.Equals(mailbox.LocalPart, localPart, StringComparison.Ordinal) || !SameDomain(mailbox.Domain, rawDomain))
+            if (!string.Equals(Unquote(mailbox.LocalPart), localPart, StringComparison.Ordinal) || !SameDomain(mailbox.Domain, rawDomain))
             {
                 return Ambiguous(header, AddressAmbiguity.ParsersDisagree, "the strict and lenient readers find different addresses");
             }
 
             string name = mailbox.Name ?? string.Empty;
+            int encoded = name.IndexOf("=?", StringComparison.Ordinal);
+            if (encoded >= 0 && name.IndexOf("?=", encoded + 2, StringComparison.Ordinal) > encoded)
+            {
+                // Not strictly an encoded word (a '.' or '@' in Q text, say), so MimeKit left it as is;
+                // mail readers that decode loosely would show "ceo@globex.example" here.
+                return Ambiguous(header, AddressAmbiguity.ParsersDisagree, "an encoded word left undecoded that mail readers may decode");
+            }
+
             if (HasInvisible(name) || HasInvisible(localPart) || HasInvisible(rawDomain))
             {
                 return Ambiguous(header, AddressAmbiguity.InvisibleCharacter, "control, format or filler characters");
@@ -107,9 +115,24 @@ public static class AddressFieldReader
     private static AddressField Ambiguous(IdentityHeader header, AddressAmbiguity ambiguity, string detail) =>
         new(header, Array.Empty<ParsedMailbox>(), ambiguity, detail);
 
+    /// <summary>
+    /// MimeKit keeps a quoted local part quoted (<c>"a.b"</c>); the strict reader unquotes it. Quoted
+    /// local parts with escapes or hiding characters never get this far (the strict reader refuses them).
+    /// </summary>
+    private static string Unquote(string localPart) =>
+        localPart.Length >= 2 && localPart[0] == '"' && localPart[^1] == '"' ? localPart[1..^1] : localPart;
+
     private static bool SameDomain(string loose, string strict)
     {
         if (string.Equals(loose, strict, StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        // MimeKit drops a trailing dot; both readers found the same name, which is then judged
+        // invalid (DomainError.TrailingDot), not ambiguous.
+        if (strict.Length > 1 && strict[^1] == '.' && strict[^2] != '.' &&
+            string.Equals(loose, strict[..^1], StringComparison.OrdinalIgnoreCase))
         {
             return true;
         }
