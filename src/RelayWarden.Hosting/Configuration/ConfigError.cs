@@ -6,11 +6,11 @@ public sealed record ConfigError(string Place, string Message, int Line = 0)
     public override string ToString() => Line > 0 ? $"line {Line}: {Place}: {Message}" : $"{Place}: {Message}";
 }
 
-/// <summary>Thrown when a configuration cannot be used; carries every problem found.</summary>
+/// <summary>Thrown when a configuration cannot be used; carries every problem found. Its message is one line (CLI contract: one stderr line).</summary>
 public sealed class ConfigException : Exception
 {
     public ConfigException(string path, IReadOnlyList<ConfigError> errors)
-        : base($"{path}: {errors.Count} configuration error(s):{Environment.NewLine}" + string.Join(Environment.NewLine, errors.Select(e => "  " + e)))
+        : base($"{path}: {errors.Count} configuration error(s): " + string.Join("; ", errors.Select(e => e.ToString().ReplaceLineEndings(" "))))
     {
         Errors = errors;
     }

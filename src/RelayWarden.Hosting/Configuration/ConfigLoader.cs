@@ -326,6 +326,17 @@ public static partial class ConfigLoader
 
         if (nodes.Sequence(node, "tenants") is not { } list)
         {
+            if (node is YamlScalarNode)
+            {
+                nodes.Error("tenants", "empty: the configuration needs at least one tenant", node);
+            }
+
+            return tenants;
+        }
+
+        if (list.Children.Count == 0)
+        {
+            nodes.Error("tenants", "empty: the configuration needs at least one tenant", node);
             return tenants;
         }
 
