@@ -76,8 +76,11 @@ public static class AddressFieldReader
             if (encoded >= 0 && name.IndexOf("?=", encoded + 2, StringComparison.Ordinal) > encoded)
             {
                 // Not strictly an encoded word (a '.' or '@' in Q text, say), so MimeKit left it as is;
-                // mail readers that decode loosely would show "ceo@globex.example" here.
-                return Ambiguous(header, AddressAmbiguity.ParsersDisagree, "an encoded word left undecoded that mail readers may decode");
+                // mail readers that decode loosely show "ceo@globex.example" here: judge what they show.
+                if (!LooseEncodedWords.TryDecode(name, out name))
+                {
+                    return Ambiguous(header, AddressAmbiguity.ParsersDisagree, "an encoded word that cannot be decoded (unknown charset or bad encoding)");
+                }
             }
 
             if (HasInvisible(name) || HasInvisible(localPart) || HasInvisible(rawDomain))

@@ -40,6 +40,18 @@ public class AddressFieldReaderTests
         Assert.Equal(IdentityHeader.From, field.Header);
     }
 
+    [Theory]
+    [InlineData(" =?utf-8?q?ceo=40globex.example?= <a@acme.example>", "ceo@globex.example")]
+    [InlineData(" =?utf-8?q?J._M=C3=BCller?= <a@acme.example>", "J. Müller")]
+    [InlineData(" =?utf-8?b?Y2VvQGdsb2JleC5leGFtcGxl?= <a@acme.example>", "ceo@globex.example")]
+    [InlineData(" =?utf-8?q?=40globex.example?= =?utf-8?q?_support?= <a@acme.example>", "@globex.example  support")]
+    public void Loosely_encoded_names_are_decoded_as_mail_readers_show_them(string value, string name)
+    {
+        var field = Read(value);
+        Assert.True(field.IsClear, field.Detail);
+        Assert.Equal(name, Assert.Single(field.Mailboxes).DisplayName);
+    }
+
     [Fact]
     public void Several_From_mailboxes_are_all_read_in_order()
     {
@@ -99,8 +111,9 @@ public class AddressFieldReaderTests
     [InlineData(" <a@=?utf-8?q?globex?=.example>", AddressAmbiguity.EncodedWordInAddress)]
     [InlineData(" \"<ceo@globex.example>\" <a@acme.example>", AddressAmbiguity.NameMimicsAddress)]
     [InlineData(" =?utf-8?q?=3Cceo=40globex=2Eexample=3E?= <a@acme.example>", AddressAmbiguity.NameMimicsAddress)]
-    [InlineData(" =?utf-8?q?=3Cceo=40globex.example=3E?= <a@acme.example>", AddressAmbiguity.ParsersDisagree)]
-    [InlineData(" =?utf-8?q?ceo=40globex.example?= <a@acme.example>", AddressAmbiguity.ParsersDisagree)]
+    [InlineData(" =?utf-8?q?=3Cceo=40globex.example=3E?= <a@acme.example>", AddressAmbiguity.NameMimicsAddress)]
+    [InlineData(" =?x-unknown?q?ceo=40globex.example?= <a@acme.example>", AddressAmbiguity.ParsersDisagree)]
+    [InlineData(" =?utf-8?b?Y2Vv!!QGdsb2JleC5l.eGFtcGxl?= <a@acme.example>", AddressAmbiguity.ParsersDisagree)]
     [InlineData(" ceo@globex.example <a@acme.example>", AddressAmbiguity.Unparsable)]
     [InlineData(" <a@acme.example> <b@globex.example>", AddressAmbiguity.Unparsable)]
     [InlineData(" a@acme.example,", AddressAmbiguity.Unparsable)]
