@@ -57,6 +57,11 @@ public sealed class SenderAuthorization
             if (ResolveTenant(submission, verdict, _time.GetUtcNow()) is { } context)
             {
                 CheckRecipient(recipient, submission.LenientMailFrom, context);
+                if (_options.MaxRecipients > 0 && submission.Recipients.Count >= _options.MaxRecipients)
+                {
+                    verdict.Fail(RuleIds.RecipientLimit, $"RCPT TO {Printable(recipient)}: the message already has {submission.Recipients.Count} recipients (limit {_options.MaxRecipients})",
+                        context.Evidence("RCPT TO", Printable(recipient), null, null));
+                }
             }
         }
 #pragma warning disable CA1031 // The engine's fault domain.
