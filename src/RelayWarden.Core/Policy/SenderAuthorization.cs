@@ -76,6 +76,12 @@ public sealed class SenderAuthorization
 
     private void Evaluate(Submission submission, SubmissionStage stage, VerdictBuilder verdict)
     {
+        if (stage == SubmissionStage.Mail && submission.AuthLogin is not { Length: > 0 } &&
+            (submission.ClientIp is null || _directory.FindNetwork(submission.ClientIp) is null))
+        {
+            return; // An unknown client is refused at RCPT (relay.denied, EvaluateRecipient), as MTAs do: nothing to judge at MAIL.
+        }
+
         if (ResolveTenant(submission, verdict, _time.GetUtcNow()) is not { } context)
         {
             return;
