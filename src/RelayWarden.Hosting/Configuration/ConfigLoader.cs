@@ -198,7 +198,8 @@ public static partial class ConfigLoader
             return null;
         }
 
-        if (!IPEndPoint.TryParse(text, out var endpoint) || endpoint.Port == 0)
+        // Port 0 asks the system for a free port (tests, benchmarks); the startup summary logs the real one.
+        if (!IPEndPoint.TryParse(text, out var endpoint) || !text.Contains(':', StringComparison.Ordinal))
         {
             if (text.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase) &&
                 int.TryParse(text.AsSpan(10), NumberStyles.None, CultureInfo.InvariantCulture, out int port) && port is > 0 and < 65536)

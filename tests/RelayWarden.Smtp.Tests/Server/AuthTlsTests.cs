@@ -16,7 +16,8 @@ public sealed class AuthTlsTests
         Assert.True(client.Capabilities.HasFlag(MailKit.Net.Smtp.SmtpCapabilities.Authentication));
         await client.AuthenticateAsync("relay-bot@acme.example", TestRelay.Password);
         await client.SendAsync(Clients.Message());
-        Assert.Contains("tls=yes", relay.Log, StringComparison.Ordinal);
+        await client.DisconnectAsync(true);
+        Assert.True(await TestRelay.EventuallyAsync(() => relay.Log.Contains("tls=yes", StringComparison.Ordinal), TimeSpan.FromSeconds(5)), relay.Log);
         Assert.Contains("with ESMTPSA", File.ReadAllText(await OneOutboxFile(relay)), StringComparison.Ordinal);
         Assert.DoesNotContain(TestRelay.Password, relay.Log, StringComparison.Ordinal);
     }
