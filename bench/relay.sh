@@ -42,7 +42,7 @@ def reply(f):
         line = f.readline()
         if not line or line[3:4] != b"-": return line
 def run():
-    s = socket.create_connection(("127.0.0.1", port)); f = s.makefile("rb"); reply(f)
+    s = socket.create_connection(("127.0.0.1", port)); s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1); f = s.makefile("rb"); reply(f)
     s.sendall(b"HELO probe\r\n"); reply(f)
     for _ in range(100):
         s.sendall(b"MAIL FROM:<alice@acme.example>\r\n"); reply(f)
@@ -123,7 +123,7 @@ delivered_errors=$(grep -c 'status=deferred\|status=failed' "$tmp/relay/log")
 
 # --- Postfix (stock, private instance) --------------------------------------------------------
 pf_port=$(free_port)
-pf="$tmp/postfix"; mkdir -p "$pf" "$tmp/pq" "$tmp/pd"
+pf="$tmp/postfix"; mkdir -p "$pf" "$tmp/pq" "$tmp/pd"; chmod 755 "$tmp"; chown postfix "$tmp/pd"
 cat >"$pf/main.cf" <<CF
 compatibility_level = 3.6
 queue_directory = $tmp/pq
@@ -145,6 +145,7 @@ alias_maps =
 alias_database =
 local_recipient_maps =
 maillog_file = $tmp/postfix.log
+maillog_file_prefixes = /tmp
 default_process_limit = 100
 smtp_destination_concurrency_limit = 20
 default_destination_concurrency_limit = 20
@@ -156,7 +157,8 @@ awk -v port="$pf_port" '
   /^[a-z0-9.:]+ +(inet|unix|unix-dgram|fifo|pass)/ && $5 == "y" { $5 = "n" }
   { print }' /etc/postfix/master.cf >"$pf/master.cf"
 postfix_rate=""; postfix_cpu=""; pf_p50=""; pf_p99=""
-if postfix -c "$pf" check >"$tmp/pfcheck" 2>&1 && postfix -c "$pf" start >>"$tmp/pfcheck" 2>&1 && wait_port "$pf_port"; then
+# postfix(1) logs to stderr only on a terminal: script(1) gives it one, so failures are shown.
+if script -qc "postfix -c $pf check && postfix -c $pf start" /dev/null >"$tmp/pfcheck" 2>&1 && wait_port "$pf_port"; then
   log "warm-up postfix"
   smtp-source -s 4 -m 200 -l "$size" -f alice@acme.example -t bob@customer.example "127.0.0.1:$pf_port"
   sleep 2

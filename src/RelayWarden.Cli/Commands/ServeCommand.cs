@@ -46,6 +46,7 @@ internal static class ServeCommand
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stopped.Set(); });
             using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stopped.Set(); });
             stopped.Wait();
+            host.StopAsync(TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(drain)))).GetAwaiter().GetResult();
             host.DisposeAsync().AsTask().GetAwaiter().GetResult();
             return 0;
         });

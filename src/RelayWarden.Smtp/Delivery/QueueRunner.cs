@@ -44,6 +44,7 @@ public sealed class QueueRunner : IAsyncDisposable
     private readonly SemaphoreSlim _wake = new(0);
     private readonly SemaphoreSlim _slots;
     private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _scanStop = new();
     private Task? _loop;
 
     public QueueRunner(MessageSpool spool, IDeliveryTransport transport, IDecisionStore? records, RelayLog log, TimeProvider time, QueueRunnerOptions options)
@@ -77,7 +78,7 @@ public sealed class QueueRunner : IAsyncDisposable
     private async Task LoopAsync()
     {
         int scans = 0;
-        while (!_stop.IsCancellationRequested)
+        while (!_scanStop.IsCancellationRequested)
         {
             try
             {
@@ -100,7 +101,7 @@ public sealed class QueueRunner : IAsyncDisposable
 
             try
             {
-                await _wake.WaitAsync(_options.ScanInterval, _stop.Token).ConfigureAwait(false);
+                await _wake.WaitAsync(_options.ScanInterval, _scanStop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -114,7 +115,7 @@ public sealed class QueueRunner : IAsyncDisposable
         var now = _time.GetUtcNow();
         foreach (string id in _spool.List())
         {
-            if (_stop.IsCancellationRequested)
+            if (_scanStop.IsCancellationRequested)
             {
                 return;
             }
@@ -139,7 +140,15 @@ public sealed class QueueRunner : IAsyncDisposable
                 continue;
             }
 
-            await _slots.WaitAsync(_stop.Token).ConfigureAwait(false);
+            try
+            {
+                await _slots.WaitAsync(_scanStop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
             var task = Task.Run(() => AttemptAsync(id));
             _inFlight[id] = task;
             _ = task.ContinueWith(_ =>
@@ -279,6 +288,12 @@ public sealed class QueueRunner : IAsyncDisposable
     public async Task StopAsync(TimeSpan drain)
     {
         _spool.Queued -= Wake;
+        await _scanStop.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(false);
+        }
+
         var inFlight = Task.WhenAll(_inFlight.Values);
         if (await Task.WhenAny(inFlight, Task.Delay(drain)).ConfigureAwait(false) != inFlight)
         {
@@ -287,10 +302,6 @@ public sealed class QueueRunner : IAsyncDisposable
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
-        if (_loop is not null)
-        {
-            await _loop.ConfigureAwait(false);
-        }
     }
 
     public async ValueTask DisposeAsync()
@@ -301,6 +312,7 @@ public sealed class QueueRunner : IAsyncDisposable
         }
 
         _stop.Dispose();
+        _scanStop.Dispose();
         _wake.Dispose();
         _slots.Dispose();
     }
