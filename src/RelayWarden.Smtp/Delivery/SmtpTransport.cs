@@ -18,6 +18,7 @@ public sealed class SmtpTransport : IDeliveryTransport
     private readonly string? _password;
     private readonly string _heloName;
     private readonly TimeSpan _timeout;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, int), System.Collections.Concurrent.ConcurrentBag<RecordingSmtpClient>> _idle = new();
 
     private SmtpTransport(string name, Func<string, CancellationToken, Task<IReadOnlyList<(string Host, int Port)>>> hosts, string? user, string? password, string heloName, TimeSpan timeout)
     {
@@ -103,34 +104,68 @@ public sealed class SmtpTransport : IDeliveryTransport
     private static List<RecipientResult> Transient(IReadOnlyList<string> recipients, string detail) =>
         [.. recipients.Select(r => new RecipientResult(r, RecipientOutcome.Transient, detail, "4.4.1"))];
 
+    /// <summary>Idle connections kept per host (Postfix's connection cache): a busy relay does not pay a handshake per message.</summary>
+    private const int MaxIdlePerHost = 16;
+
     private async Task<IReadOnlyList<RecipientResult>> SendAsync(string host, int port, string mailFrom, IReadOnlyList<string> recipients, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
-        using var client = new RecordingSmtpClient { Timeout = (int)_timeout.TotalMilliseconds, LocalDomain = _heloName };
-        client.ServerCertificateValidationCallback = (_, _, _, _) => true; // opportunistic TLS: encryption without authentication of the peer.
-        await client.ConnectAsync(host, port, SecureSocketOptions.StartTlsWhenAvailable, cancellationToken).ConfigureAwait(false);
-        if (_user is not null)
-        {
-            await client.AuthenticateAsync(_user, _password ?? string.Empty, cancellationToken).ConfigureAwait(false);
-        }
-
         using var stream = new MemoryStream(content.ToArray(), writable: false);
         var message = await MimeMessage.LoadAsync(stream, cancellationToken).ConfigureAwait(false);
+        var pool = _idle.GetOrAdd((host, port), _ => []);
+        while (pool.TryTake(out var cached))
+        {
+            if (!cached.IsConnected)
+            {
+                cached.Dispose();
+                continue;
+            }
+
+            try
+            {
+                return await TransactAsync(cached, pool, host, port, mailFrom, recipients, message, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is IOException or SocketException or ServiceNotConnectedException or ProtocolException)
+            {
+                // The server closed an idle connection: try a fresh one.
+                cached.Dispose();
+            }
+        }
+
+        var client = new RecordingSmtpClient { Timeout = (int)_timeout.TotalMilliseconds, LocalDomain = _heloName };
+        try
+        {
+            client.ServerCertificateValidationCallback = (_, _, _, _) => true; // opportunistic TLS: encryption without authentication of the peer.
+            await client.ConnectAsync(host, port, SecureSocketOptions.StartTlsWhenAvailable, cancellationToken).ConfigureAwait(false);
+            if (_user is not null)
+            {
+                await client.AuthenticateAsync(_user, _password ?? string.Empty, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+
+        return await TransactAsync(client, pool, host, port, mailFrom, recipients, message, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<IReadOnlyList<RecipientResult>> TransactAsync(RecordingSmtpClient client, System.Collections.Concurrent.ConcurrentBag<RecordingSmtpClient> pool,
+        string host, int port, string mailFrom, IReadOnlyList<string> recipients, MimeMessage message, CancellationToken cancellationToken)
+    {
+        client.Refused.Clear();
         var sender = new MailboxAddress(string.Empty, mailFrom);
         var mailboxes = recipients.Select(r => new MailboxAddress(string.Empty, r)).ToList();
         var results = new List<RecipientResult>();
+        bool reusable = true;
         try
         {
             string response = await client.SendAsync(FormatOptions.Default, message, sender, mailboxes, cancellationToken).ConfigureAwait(false);
             foreach (string recipient in recipients)
             {
-                if (client.Refused.TryGetValue(recipient, out var refused))
-                {
-                    results.Add(refused);
-                }
-                else
-                {
-                    results.Add(new RecipientResult(recipient, RecipientOutcome.Delivered, $"{host}:{port} said: 250 {response}", "2.0.0"));
-                }
+                results.Add(client.Refused.TryGetValue(recipient, out var refused)
+                    ? refused
+                    : new RecipientResult(recipient, RecipientOutcome.Delivered, $"{host}:{port} said: 250 {response}", "2.0.0"));
             }
         }
         catch (SmtpCommandException exception)
@@ -143,15 +178,24 @@ public sealed class SmtpTransport : IDeliveryTransport
                     ? refused
                     : new RecipientResult(recipient, outcome, $"{host}:{port} said: {(int)exception.StatusCode} {exception.Message}", status));
             }
+
+            try
+            {
+                await client.NoOpAsync(cancellationToken).ConfigureAwait(false); // after RSET-worthy errors MailKit resets itself; check the line.
+            }
+            catch (Exception check) when (check is IOException or SocketException or ServiceNotConnectedException or ProtocolException or SmtpCommandException)
+            {
+                reusable = false;
+            }
         }
 
-        try
+        if (reusable && client.IsConnected && pool.Count < MaxIdlePerHost)
         {
-            await client.DisconnectAsync(true, cancellationToken).ConfigureAwait(false);
+            pool.Add(client);
         }
-        catch (Exception exception) when (exception is IOException or SocketException or ServiceNotConnectedException or ProtocolException or SmtpCommandException)
+        else
         {
-            // Delivered already; a failed QUIT changes nothing.
+            client.Dispose();
         }
 
         return results;
