@@ -40,6 +40,7 @@ internal static class SmtpReplies
     public static readonly SmtpReply NeedMail = new(SmtpStatusCode.BadCommandSequence, "5.5.1", "Need MAIL before RCPT");
     public static readonly SmtpReply NeedRcpt = new(SmtpStatusCode.BadCommandSequence, "5.5.1", "Need RCPT before DATA");
     public static readonly SmtpReply MailSyntax = new(SmtpStatusCode.SyntaxErrorInParameters, "5.5.4", "Syntax: MAIL FROM:<address>");
+    public static readonly SmtpReply SenderSyntax = new(SmtpStatusCode.SyntaxErrorInParameters, "5.1.7", "Bad sender address syntax");
     public static readonly SmtpReply RcptSyntax = new(SmtpStatusCode.SyntaxErrorInParameters, "5.5.4", "Syntax: RCPT TO:<address>");
     public static readonly SmtpReply UnknownParameter = new(SmtpStatusCode.MailFromOrRcptToParametersNotRecognized, "5.5.4", "Unsupported MAIL FROM or RCPT TO parameter");
     public static readonly SmtpReply SizeExceeded = new(SmtpStatusCode.ExceededStorageAllocation, "5.3.4", "Message size exceeds fixed maximum message size");

@@ -375,7 +375,12 @@ internal sealed partial class SmtpSession
             return;
         }
 
-        SmtpPath.TryParseReversePath(path, false, out var reversePath, out _, out _);
+        if (!SmtpPath.TryParseReversePath(path, false, out var reversePath, out _, out _))
+        {
+            Reply(SmtpReplies.SenderSyntax); // the engine judged no path (unknown client, refused at RCPT); the syntax is still wrong.
+            return;
+        }
+
         if (CheckMailParameters(reversePath.Parameters) is { } problem)
         {
             Reply(problem);

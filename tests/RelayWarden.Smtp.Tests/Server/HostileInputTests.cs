@@ -60,6 +60,20 @@ public sealed class HostileInputTests
         Assert.StartsWith("554 5.7.1", await client.CommandAsync($"RCPT TO:{path}"), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("127.0.0.99")]
+    [InlineData("127.0.0.10")]
+    public async Task Unreadable_MAIL_FROM_is_refused_whoever_sends_it(string local)
+    {
+        await using var relay = await TestRelay.StartAsync();
+        using var client = await RawSmtpClient.ConnectAsync(relay.Endpoint, local);
+        await client.ReplyAsync();
+        await client.CommandAsync("EHLO test");
+        string reply = (await client.CommandAsync("MAIL FROM:<<alice@acme.example>>"))!;
+        Assert.Matches("^5[0-9][0-9] 5\\.1\\.7 ", reply);
+        Assert.StartsWith("503", await client.CommandAsync("RCPT TO:<bob@customer.example>"), StringComparison.Ordinal);
+    }
+
     /// <summary>SMTP smuggling: a fake end of data followed by a second, smuggled transaction.</summary>
     public static TheoryData<string, string> SmugglingVariants() => new()
     {
