@@ -27,6 +27,11 @@ public sealed class RelayHost : IAsyncDisposable
     {
         Config = config;
         Log = log;
+
+        // fsync blocks a pool thread for milliseconds; with the default minimum (one per core) a burst of
+        // sessions waits for thread injection, which shows as latency spikes before the 250.
+        ThreadPool.GetMinThreads(out int workers, out int completion);
+        ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(completion, 64));
         string hostname = config.Relay.Hostname;
         System.IO.Directory.CreateDirectory(config.DataDir);
         Spool = new MessageSpool(Path.Combine(config.DataDir, "spool"), time);
