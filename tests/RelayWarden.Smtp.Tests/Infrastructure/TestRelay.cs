@@ -71,11 +71,11 @@ public sealed class TestRelay : IAsyncDisposable
             networks: [127.0.0.40/32]
         """;
 
-    public static Task<TestRelay> StartAsync(string nextHop = "outbox:outbox", string relayExtra = "", string listenExtra = "  smtp_auth_without_tls: true\n", string? limits = null)
+    public static Task<TestRelay> StartAsync(string nextHop = "outbox:outbox", string relayExtra = "", string listenExtra = "  smtp_auth_without_tls: true\n", string? limits = null, string topExtra = "")
     {
         string folder = NewFolder();
         string path = System.IO.Path.Combine(folder, "relaywarden.yaml");
-        File.WriteAllText(path, limits is null ? Config(nextHop, relayExtra, listenExtra) : Config(nextHop, relayExtra, listenExtra, limits));
+        File.WriteAllText(path, (limits is null ? Config(nextHop, relayExtra, listenExtra) : Config(nextHop, relayExtra, listenExtra, limits)) + "\n" + topExtra);
         var config = ConfigLoader.LoadFile(path);
         var log = new StringWriterLog();
         var host = RelayHost.Start(config, new RelayLog(log, TimeProvider.System));

@@ -49,6 +49,32 @@ public sealed class AuthTlsTests
         Assert.NotNull(error);
     }
 
+    [Fact]
+    public async Task Commands_pipelined_after_STARTTLS_are_discarded_not_run_inside_TLS()
+    {
+        await using var relay = await TestRelay.StartAsync();
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(relay.Endpoint);
+        var plain = tcp.GetStream();
+        var reader = new StreamReader(plain, System.Text.Encoding.ASCII);
+        await reader.ReadLineAsync(); // 220
+        await plain.WriteAsync("EHLO x\r\n"u8.ToArray());
+        while ((await reader.ReadLineAsync())![3] == '-')
+        {
+        }
+
+        // CVE-2011-0411: the injected VRFY (252) must not be answered inside the TLS session.
+        await plain.WriteAsync("STARTTLS\r\nRSET\r\n"u8.ToArray());
+        Assert.StartsWith("220 2.0.0", await reader.ReadLineAsync(), StringComparison.Ordinal);
+        using var tls = new System.Net.Security.SslStream(plain, false, (_, _, _, _) => true);
+        await tls.AuthenticateAsClientAsync("relay.test");
+        await tls.WriteAsync("NOOP\r\n"u8.ToArray());
+        var secure = new StreamReader(tls, System.Text.Encoding.ASCII);
+        Assert.Equal("250 2.0.0 Ok", await secure.ReadLineAsync());
+        await tls.WriteAsync("MAIL FROM:<alice@acme.example>\r\n"u8.ToArray());
+        Assert.StartsWith("503 5.5.1", await secure.ReadLineAsync(), StringComparison.Ordinal); // EHLO is needed again after STARTTLS
+    }
+
     private static async Task<string> OneOutboxFile(TestRelay relay)
     {
         Assert.True(await TestRelay.EventuallyAsync(() => Directory.Exists(relay.Outbox) && Directory.GetFiles(relay.Outbox, "*.eml").Length == 1, TimeSpan.FromSeconds(10)));
