@@ -64,7 +64,7 @@ public sealed class AuthTlsTests
         }
 
         // CVE-2011-0411: the injected VRFY (252) must not be answered inside the TLS session.
-        await plain.WriteAsync("STARTTLS\r\nRSET\r\n"u8.ToArray());
+        await plain.WriteAsync("STARTTLS\r\nVRFY root\r\n"u8.ToArray());
         Assert.StartsWith("220 2.0.0", await reader.ReadLineAsync(), StringComparison.Ordinal);
         using var tls = new System.Net.Security.SslStream(plain, false, (_, _, _, _) => true);
         await tls.AuthenticateAsClientAsync("relay.test");
