@@ -103,12 +103,12 @@ public sealed class PolicyServer : IAsyncDisposable
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024));
         var requests = new PolicyRequestReader(reader, _limits);
         var request = new PolicyRequest();
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         try
         {
             while (!_stopping.IsCancellationRequested)
             {
-                using var idle = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-                idle.CancelAfter(_limits.IdleTimeout);
+                idle.CancelAfter(_limits.IdleTimeout); // restarts the idle timer: one timer per connection, not per request
                 PolicyReadResult result;
                 try
                 {
@@ -198,7 +198,24 @@ public sealed class PolicyServer : IAsyncDisposable
         }
     }
 
-    private static ValueTask WriteAsync(NetworkStream stream, string action)
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> _answers = new(StringComparer.Ordinal);
+
+    /// <summary>Writes <c>action=...</c> and the blank line; the few distinct answers are encoded once.</summary>
+    private ValueTask WriteAsync(NetworkStream stream, string action)
+    {
+        if (!_answers.TryGetValue(action, out var bytes))
+        {
+            bytes = Encode(action);
+            if (_answers.Count < 1024)
+            {
+                _answers.TryAdd(action, bytes);
+            }
+        }
+
+        return stream.WriteAsync(bytes);
+    }
+
+    private static byte[] Encode(string action)
     {
         int length = Encoding.UTF8.GetByteCount(action) + 9;
         byte[] bytes = new byte[length];
@@ -206,7 +223,7 @@ public sealed class PolicyServer : IAsyncDisposable
         Encoding.UTF8.GetBytes(action, bytes.AsSpan(7));
         bytes[^2] = (byte)'\n';
         bytes[^1] = (byte)'\n';
-        return stream.WriteAsync(bytes);
+        return bytes;
     }
 
     /// <summary>Stops accepting, lets sessions finish their current request until <paramref name="drain"/>, then cancels.</summary>
