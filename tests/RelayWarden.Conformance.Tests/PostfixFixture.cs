@@ -54,7 +54,7 @@ public sealed class PostfixFixture : IAsyncLifetime
             RedirectStandardError = true,
         }) ?? throw new InvalidOperationException("smtp-sink did not start");
 
-        BothPort = FreePortRun(3);
+        BothPort = FreePortRun(4);
         string script = Path.Combine(AppContext.BaseDirectory, "postfix-instance.sh");
         var (code, output) = await RunAsync("bash", script, "start", Directory, BothPort.ToString(), sinkPort.ToString(), Milter.Address, $"inet:{Policy.LocalEndPoint}");
         if (code != 0)

@@ -7,8 +7,9 @@
 #
 #   postfix-instance.sh start DIR SMTP_PORT NEXT_HOP_PORT [MILTER] [POLICY] [EXTRA_MAIN_CF_LINES...]
 #       MILTER: inet:127.0.0.1:PORT or "-" for none; POLICY: inet:127.0.0.1:PORT or "-" for none.
-#       Ports SMTP_PORT (milter and policy when given) and SMTP_PORT+1 (milter only) and
-#       SMTP_PORT+2 (policy only) accept mail, with XCLIENT allowed from 127.0.0.1.
+#       Ports SMTP_PORT (milter and policy when given), SMTP_PORT+1 (milter only), SMTP_PORT+2
+#       (policy only) and SMTP_PORT+3 (neither: Postfix alone) accept mail, with XCLIENT allowed
+#       from 127.0.0.1.
 #   postfix-instance.sh stop DIR
 set -euo pipefail
 cmd=$1; dir=$(realpath -m "$2")
@@ -83,6 +84,7 @@ cat > "$dir/etc/master.cf" <<CF
 127.0.0.1:$smtp_port inet n - n - - smtpd
 127.0.0.1:$((smtp_port + 1)) inet n - n - - smtpd -o smtpd_relay_restrictions=permit_mynetworks,reject
 127.0.0.1:$((smtp_port + 2)) inet n - n - - smtpd -o smtpd_milters=
+127.0.0.1:$((smtp_port + 3)) inet n - n - - smtpd -o smtpd_milters= -o smtpd_relay_restrictions=permit_mynetworks,reject
 pickup    unix n - n 60 1 pickup
 cleanup   unix n - n - 0 cleanup
 qmgr      unix n - n 300 1 qmgr
