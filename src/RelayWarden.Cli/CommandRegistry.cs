@@ -7,5 +7,8 @@ internal static class CommandRegistry
 {
     public static IReadOnlyList<Func<CliIo, Command>> Extra { get; } =
     [
+        Commands.ServeCommand.Create,
+        Commands.QueueCommand.Create,
+        Commands.UserCommand.Create,
     ];
 }

@@ -17,6 +17,12 @@ public sealed record PolicyOptions
     /// <summary>Limits while reading the header block.</summary>
     public HeaderLimits HeaderLimits { get; init; } = HeaderLimits.Default;
 
+    /// <summary>
+    /// Recipients per message (<c>relay.max_recipients</c>); the next RCPT fails <c>recipient.limit</c>
+    /// (452 4.5.3, RFC 5321 4.5.3.1.8). Default 0: no limit. Guards against one message fanning out to a mailing list's worth of victims.
+    /// </summary>
+    public int MaxRecipients { get; init; }
+
     public static PolicyOptions Default { get; } = new();
 
     /// <summary>The action of a failing rule.</summary>

@@ -57,6 +57,11 @@ public sealed class SenderAuthorization
             if (ResolveTenant(submission, verdict, _time.GetUtcNow()) is { } context)
             {
                 CheckRecipient(recipient, submission.LenientMailFrom, context);
+                if (_options.MaxRecipients > 0 && submission.Recipients.Count >= _options.MaxRecipients)
+                {
+                    verdict.Fail(RuleIds.RecipientLimit, $"RCPT TO {Printable(recipient)}: the message already has {submission.Recipients.Count} recipients (limit {_options.MaxRecipients})",
+                        context.Evidence("RCPT TO", Printable(recipient), null, null));
+                }
             }
         }
 #pragma warning disable CA1031 // The engine's fault domain.
@@ -71,6 +76,12 @@ public sealed class SenderAuthorization
 
     private void Evaluate(Submission submission, SubmissionStage stage, VerdictBuilder verdict)
     {
+        if (stage == SubmissionStage.Mail && submission.AuthLogin is not { Length: > 0 } &&
+            (submission.ClientIp is null || _directory.FindNetwork(submission.ClientIp) is null))
+        {
+            return; // An unknown client is refused at RCPT (relay.denied, EvaluateRecipient), as MTAs do: nothing to judge at MAIL.
+        }
+
         if (ResolveTenant(submission, verdict, _time.GetUtcNow()) is not { } context)
         {
             return;

@@ -33,7 +33,7 @@ public sealed class Submission
 /// <summary>How far a submission has come: what the engine can judge.</summary>
 public enum SubmissionStage
 {
-    /// <summary>MAIL FROM: account and envelope checks only.</summary>
+    /// <summary>MAIL FROM: account and envelope checks only. A client that is neither authenticated nor in a tenant's networks passes here and is refused at RCPT (<c>relay.denied</c>).</summary>
     Mail,
     /// <summary>End of DATA: every check, headers included.</summary>
     Data,

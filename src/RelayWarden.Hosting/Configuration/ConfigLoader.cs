@@ -15,7 +15,7 @@ namespace RelayWarden.Hosting.Configuration;
 /// </summary>
 public static partial class ConfigLoader
 {
-    private static readonly string[] s_topKeys = ["data_dir", "listen", "relay", "policy", "blocklist", "tenants"];
+    private static readonly string[] s_topKeys = ["data_dir", "listen", "relay", "policy", "blocklist", "tenants", "tls", "records"];
 
     [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{0,62})$")]
     private static partial Regex TenantIdPattern();
@@ -70,6 +70,8 @@ public static partial class ConfigLoader
         var policy = ReadPolicy(nodes, YamlNodes.Get(root, "policy"));
         var blocklist = ReadBlocklist(nodes, YamlNodes.Get(root, "blocklist"));
         var tenants = ReadTenants(nodes, YamlNodes.Get(root, "tenants"));
+        var tls = ReadTls(nodes, YamlNodes.Get(root, "tls"), baseDir);
+        var records = ReadRecords(nodes, YamlNodes.Get(root, "records"));
 
         var directory = TenantDirectory.Build(tenants, out var directoryErrors);
         errors.AddRange(directoryErrors.Select(e => new ConfigError(e.Place, e.Message)));
@@ -84,7 +86,77 @@ public static partial class ConfigLoader
             Policy = policy,
             Listen = listen,
             Relay = relay,
+            Tls = tls,
+            Records = records,
         };
+    }
+
+    private static TlsOptions ReadTls(YamlNodes nodes, YamlNode? node, string baseDir)
+    {
+        if (nodes.Mapping(node, "tls") is not { } map)
+        {
+            return new TlsOptions();
+        }
+
+        nodes.CheckKeys(map, "tls", "cert", "key");
+        string? cert = nodes.String(YamlNodes.Get(map, "cert"), "tls.cert");
+        string? key = nodes.String(YamlNodes.Get(map, "key"), "tls.key");
+        if ((cert is null) != (key is null))
+        {
+            nodes.Error("tls", "give both tls.cert and tls.key (PEM files), or neither for a generated self-signed certificate", node);
+        }
+
+        return new TlsOptions
+        {
+            CertPath = cert is null ? null : Path.GetFullPath(Path.Combine(baseDir, cert)),
+            KeyPath = key is null ? null : Path.GetFullPath(Path.Combine(baseDir, key)),
+        };
+    }
+
+    private static RecordsOptions ReadRecords(YamlNodes nodes, YamlNode? node)
+    {
+        if (nodes.Mapping(node, "records") is not { } map)
+        {
+            return new RecordsOptions();
+        }
+
+        nodes.CheckKeys(map, "records", "retention_days");
+        return new RecordsOptions
+        {
+            RetentionDays = (int)(nodes.Integer(YamlNodes.Get(map, "retention_days"), "records.retention_days", 1, 36_500) ?? 90),
+        };
+    }
+
+    /// <summary>Reads a duration: <c>250ms</c>, <c>30s</c>, <c>5m</c>, <c>2h</c>, <c>5d</c>.</summary>
+    private static TimeSpan? Duration(YamlNodes nodes, YamlNode? node, string place, TimeSpan min, TimeSpan max)
+    {
+        string? text = nodes.String(node, place);
+        if (text is null)
+        {
+            return null;
+        }
+
+        text = text.Trim();
+        (string unit, double factor) = text.EndsWith("ms", StringComparison.Ordinal) ? ("ms", 1.0)
+            : text.EndsWith('s') ? ("s", 1000.0)
+            : text.EndsWith('m') ? ("m", 60_000.0)
+            : text.EndsWith('h') ? ("h", 3_600_000.0)
+            : text.EndsWith('d') ? ("d", 86_400_000.0)
+            : (string.Empty, 0);
+        if (unit.Length == 0 || !double.TryParse(text[..^unit.Length], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double value))
+        {
+            nodes.Error(place, $"'{text}' is not a duration (250ms, 30s, 5m, 2h, 5d)", node);
+            return null;
+        }
+
+        var duration = TimeSpan.FromMilliseconds(value * factor);
+        if (duration < min || duration > max)
+        {
+            nodes.Error(place, $"'{text}' is out of range ({min} to {max})", node);
+            return null;
+        }
+
+        return duration;
     }
 
     private static ListenOptions ReadListen(YamlNodes nodes, YamlNode? node)
@@ -126,7 +198,8 @@ public static partial class ConfigLoader
             return null;
         }
 
-        if (!IPEndPoint.TryParse(text, out var endpoint) || endpoint.Port == 0)
+        // Port 0 asks the system for a free port (tests, benchmarks); the startup summary logs the real one.
+        if (!IPEndPoint.TryParse(text, out var endpoint) || !text.Contains(':', StringComparison.Ordinal))
         {
             if (text.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase) &&
                 int.TryParse(text.AsSpan(10), NumberStyles.None, CultureInfo.InvariantCulture, out int port) && port is > 0 and < 65536)
@@ -149,7 +222,7 @@ public static partial class ConfigLoader
             return defaults;
         }
 
-        nodes.CheckKeys(map, "relay", "next_hop", "max_message_bytes", "max_recipients");
+        nodes.CheckKeys(map, "relay", "next_hop", "max_message_bytes", "max_recipients", "hostname", "retry_initial", "max_age", "delivery_concurrency", "limits");
         string nextHop = nodes.String(YamlNodes.Get(map, "next_hop"), "relay.next_hop") ?? defaults.NextHop;
         if (!(nextHop.StartsWith("outbox:", StringComparison.Ordinal) && nextHop.Length > 7) &&
             !nextHop.StartsWith("smtp://", StringComparison.Ordinal) && nextHop != "mx")
@@ -162,6 +235,32 @@ public static partial class ConfigLoader
             NextHop = nextHop,
             MaxMessageBytes = nodes.Integer(YamlNodes.Get(map, "max_message_bytes"), "relay.max_message_bytes", 1024, 2L * 1024 * 1024 * 1024) ?? defaults.MaxMessageBytes,
             MaxRecipients = (int)(nodes.Integer(YamlNodes.Get(map, "max_recipients"), "relay.max_recipients", 1, 100_000) ?? defaults.MaxRecipients),
+            Hostname = nodes.String(YamlNodes.Get(map, "hostname"), "relay.hostname") ?? defaults.Hostname,
+            RetryInitial = Duration(nodes, YamlNodes.Get(map, "retry_initial"), "relay.retry_initial", TimeSpan.FromMilliseconds(10), TimeSpan.FromDays(1)) ?? defaults.RetryInitial,
+            MaxAge = Duration(nodes, YamlNodes.Get(map, "max_age"), "relay.max_age", TimeSpan.FromSeconds(1), TimeSpan.FromDays(60)) ?? defaults.MaxAge,
+            DeliveryConcurrency = (int)(nodes.Integer(YamlNodes.Get(map, "delivery_concurrency"), "relay.delivery_concurrency", 1, 1000) ?? defaults.DeliveryConcurrency),
+            Limits = ReadLimits(nodes, YamlNodes.Get(map, "limits")),
+        };
+    }
+
+    private static RelayLimits ReadLimits(YamlNodes nodes, YamlNode? node)
+    {
+        var d = new RelayLimits();
+        if (nodes.Mapping(node, "relay.limits") is not { } map)
+        {
+            return d;
+        }
+
+        nodes.CheckKeys(map, "relay.limits", "command_line_bytes", "data_line_bytes", "command_timeout", "data_timeout", "max_connections", "max_connections_per_ip", "max_errors");
+        return new RelayLimits
+        {
+            CommandLineBytes = (int)(nodes.Integer(YamlNodes.Get(map, "command_line_bytes"), "relay.limits.command_line_bytes", 512, 65_536) ?? d.CommandLineBytes),
+            DataLineBytes = (int)(nodes.Integer(YamlNodes.Get(map, "data_line_bytes"), "relay.limits.data_line_bytes", 1000, 1_048_576) ?? d.DataLineBytes),
+            CommandTimeout = Duration(nodes, YamlNodes.Get(map, "command_timeout"), "relay.limits.command_timeout", TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1)) ?? d.CommandTimeout,
+            DataTimeout = Duration(nodes, YamlNodes.Get(map, "data_timeout"), "relay.limits.data_timeout", TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1)) ?? d.DataTimeout,
+            MaxConnections = (int)(nodes.Integer(YamlNodes.Get(map, "max_connections"), "relay.limits.max_connections", 1, 1_000_000) ?? d.MaxConnections),
+            MaxConnectionsPerIp = (int)(nodes.Integer(YamlNodes.Get(map, "max_connections_per_ip"), "relay.limits.max_connections_per_ip", 1, 1_000_000) ?? d.MaxConnectionsPerIp),
+            MaxErrors = (int)(nodes.Integer(YamlNodes.Get(map, "max_errors"), "relay.limits.max_errors", 1, 1000) ?? d.MaxErrors),
         };
     }
 

@@ -22,6 +22,54 @@ public sealed class RelayWardenConfig
     public required ListenOptions Listen { get; init; }
 
     public required RelayOptions Relay { get; init; }
+
+    /// <summary><c>tls:</c> — the STARTTLS certificate.</summary>
+    public TlsOptions Tls { get; init; } = new();
+
+    /// <summary><c>records:</c> — the decision records.</summary>
+    public RecordsOptions Records { get; init; } = new();
+}
+
+/// <summary><c>tls:</c> — PEM certificate and key for STARTTLS; neither means a self-signed one generated under <c>data_dir/tls</c>.</summary>
+public sealed record TlsOptions
+{
+    /// <summary><c>tls.cert</c>: PEM certificate (chain), relative to the config file.</summary>
+    public string? CertPath { get; init; }
+
+    /// <summary><c>tls.key</c>: PEM private key.</summary>
+    public string? KeyPath { get; init; }
+}
+
+/// <summary><c>records:</c> — decision records in <c>data_dir/records.db</c>.</summary>
+public sealed record RecordsOptions
+{
+    /// <summary><c>records.retention_days</c>: older decisions and delivery outcomes are purged daily. Default 90.</summary>
+    public int RetentionDays { get; init; } = 90;
+}
+
+/// <summary><c>relay.limits:</c> — protocol limits of the SMTP listener (see SmtpLimits for the attacks each guards against).</summary>
+public sealed record RelayLimits
+{
+    /// <summary><c>command_line_bytes</c>. Default 2,048.</summary>
+    public int CommandLineBytes { get; init; } = 2048;
+
+    /// <summary><c>data_line_bytes</c>. Default 65,536.</summary>
+    public int DataLineBytes { get; init; } = 65_536;
+
+    /// <summary><c>command_timeout</c>. Default 5m.</summary>
+    public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary><c>data_timeout</c>. Default 3m.</summary>
+    public TimeSpan DataTimeout { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary><c>max_connections</c>. Default 2,000.</summary>
+    public int MaxConnections { get; init; } = 2000;
+
+    /// <summary><c>max_connections_per_ip</c>. Default 100.</summary>
+    public int MaxConnectionsPerIp { get; init; } = 100;
+
+    /// <summary><c>max_errors</c>: error replies per session before 421. Default 10.</summary>
+    public int MaxErrors { get; init; } = 10;
 }
 
 /// <summary><c>listen:</c> — each listener is off unless set.</summary>
@@ -54,4 +102,19 @@ public sealed record RelayOptions
 
     /// <summary><c>relay.max_recipients</c>. Default 1,000 per message (452 beyond, RFC 5321 4.5.3.1.8).</summary>
     public int MaxRecipients { get; init; } = 1000;
+
+    /// <summary><c>relay.hostname</c>: the name in the greeting, Received headers and DSNs. Default the machine's host name.</summary>
+    public string Hostname { get; init; } = System.Net.Dns.GetHostName();
+
+    /// <summary><c>relay.retry_initial</c>: first retry delay, doubled per attempt up to 1 h. Default 60s.</summary>
+    public TimeSpan RetryInitial { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary><c>relay.max_age</c>: a message undelivered for this long bounces. Default 5d.</summary>
+    public TimeSpan MaxAge { get; init; } = TimeSpan.FromDays(5);
+
+    /// <summary><c>relay.delivery_concurrency</c>: messages delivered at once. Default 8.</summary>
+    public int DeliveryConcurrency { get; init; } = 8;
+
+    /// <summary><c>relay.limits</c>.</summary>
+    public RelayLimits Limits { get; init; } = new();
 }

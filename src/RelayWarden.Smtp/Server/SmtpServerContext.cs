@@ -1,0 +1,30 @@
+using System.Security.Cryptography.X509Certificates;
+using RelayWarden.Core.Policy;
+using RelayWarden.Core.Records;
+using RelayWarden.Smtp.Spool;
+
+namespace RelayWarden.Smtp.Server;
+
+/// <summary>What every session of a listener shares: the engine, the spool, the records, limits and TLS.</summary>
+public sealed class SmtpServerContext
+{
+    public required string Hostname { get; init; }
+
+    public required SenderAuthorization Engine { get; init; }
+
+    public required MessageSpool Spool { get; init; }
+
+    public IDecisionStore? Records { get; init; }
+
+    public required RelayLog Log { get; init; }
+
+    public SmtpLimits Limits { get; init; } = new();
+
+    /// <summary>The STARTTLS certificate; null disables STARTTLS.</summary>
+    public X509Certificate2? Certificate { get; init; }
+
+    /// <summary><c>listen.smtp_auth_without_tls</c>: AUTH before STARTTLS, honoured on loopback listeners only.</summary>
+    public bool AuthWithoutTls { get; init; }
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}

@@ -1,0 +1,190 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace RelayWarden.Smtp.Spool;
+
+/// <summary>
+/// The durable spool under <c>data_dir/spool</c>: <c>queue/ID.msg</c> (envelope line + content,
+/// immutable once renamed in), <c>queue/ID.state</c> (delivery progress), <c>hold/ID.msg</c> (held
+/// for review, never delivered), <c>tmp/</c> (writes in progress; cleared at start).
+/// </summary>
+public sealed class MessageSpool
+{
+    private static readonly byte[] s_magic = "RWQ1 "u8.ToArray();
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
+    private readonly DurableFile _queueDir;
+    private readonly DurableFile _holdDir;
+    private readonly TimeProvider _time;
+
+    public MessageSpool(string root, TimeProvider time)
+    {
+        Root = root;
+        _time = time;
+        QueueDirectory = Path.Combine(root, "queue");
+        HoldDirectory = Path.Combine(root, "hold");
+        TempDirectory = Path.Combine(root, "tmp");
+        System.IO.Directory.CreateDirectory(QueueDirectory);
+        System.IO.Directory.CreateDirectory(HoldDirectory);
+        System.IO.Directory.CreateDirectory(TempDirectory);
+        _queueDir = new DurableFile(QueueDirectory);
+        _holdDir = new DurableFile(HoldDirectory);
+    }
+
+    public string Root { get; }
+
+    public string QueueDirectory { get; }
+
+    public string HoldDirectory { get; }
+
+    public string TempDirectory { get; }
+
+    /// <summary>Raised after a message is durably queued (the queue runner wakes up).</summary>
+    public event Action? Queued;
+
+    /// <summary>A new queue id: 12 hex digits of milliseconds, then 8 random (sortable, unguessable enough).</summary>
+    public string NewId() =>
+        $"{_time.GetUtcNow().ToUnixTimeMilliseconds():x12}{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+
+    /// <summary>Removes leftovers of writes a crash interrupted (never acknowledged, so nothing is lost).</summary>
+    public int ClearTemp()
+    {
+        int count = 0;
+        foreach (string file in System.IO.Directory.EnumerateFiles(TempDirectory))
+        {
+            File.Delete(file);
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>
+    /// Writes envelope and content, fsyncs, renames into queue/ (or hold/) and fsyncs the folder.
+    /// Only when this returns may the client hear 250.
+    /// </summary>
+    public async Task StoreAsync(SpoolEnvelope envelope, ReadOnlyMemory<byte> prefix, ReadOnlyMemory<byte> content, bool hold = false)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        byte[] header = JsonSerializer.SerializeToUtf8Bytes(envelope, s_json);
+        string temp = Path.Combine(TempDirectory, envelope.Id + ".msg");
+        string target = Path.Combine(hold ? HoldDirectory : QueueDirectory, envelope.Id + ".msg");
+        await (hold ? _holdDir : _queueDir).WriteAsync(target, temp, [s_magic, header, "\n"u8.ToArray(), prefix, content]).ConfigureAwait(false);
+        if (!hold)
+        {
+            Queued?.Invoke();
+        }
+    }
+
+    /// <summary>Ids in the queue (not held), oldest first.</summary>
+    public IReadOnlyList<string> List(bool held = false)
+    {
+        var ids = new List<string>();
+        foreach (string file in System.IO.Directory.EnumerateFiles(held ? HoldDirectory : QueueDirectory, "*.msg"))
+        {
+            ids.Add(Path.GetFileNameWithoutExtension(file));
+        }
+
+        ids.Sort(StringComparer.Ordinal);
+        return ids;
+    }
+
+    /// <summary>Reads a queued message: its envelope and the content (Received header included).</summary>
+    public bool TryRead(string id, out SpoolEnvelope envelope, out ReadOnlyMemory<byte> content, bool held = false)
+    {
+        envelope = null!;
+        content = default;
+        string path = Path.Combine(held ? HoldDirectory : QueueDirectory, id + ".msg");
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+
+        int newline = Array.IndexOf(bytes, (byte)'\n');
+        if (newline < s_magic.Length || !bytes.AsSpan().StartsWith(s_magic))
+        {
+            throw new InvalidDataException($"spool file {path} has no envelope line");
+        }
+
+        envelope = JsonSerializer.Deserialize<SpoolEnvelope>(bytes.AsSpan(s_magic.Length, newline - s_magic.Length), s_json)
+            ?? throw new InvalidDataException($"spool file {path} has an empty envelope");
+        content = bytes.AsMemory(newline + 1);
+        return true;
+    }
+
+    /// <summary>The delivery state, or a fresh one (due now) when none was written.</summary>
+    public SpoolState ReadState(string id)
+    {
+        string path = Path.Combine(QueueDirectory, id + ".state");
+        try
+        {
+            return JsonSerializer.Deserialize<SpoolState>(File.ReadAllBytes(path), s_json) ?? new SpoolState();
+        }
+        catch (FileNotFoundException)
+        {
+            return new SpoolState();
+        }
+        catch (JsonException)
+        {
+            return new SpoolState(); // a torn state file cannot happen (atomic rename); if it does, retry everything.
+        }
+    }
+
+    /// <summary>Replaces the delivery state atomically.</summary>
+    public Task WriteStateAsync(string id, SpoolState state) =>
+        _queueDir.WriteAsync(Path.Combine(QueueDirectory, id + ".state"), Path.Combine(TempDirectory, id + ".state"),
+            [JsonSerializer.SerializeToUtf8Bytes(state, s_json)]);
+
+    /// <summary>Removes a message and its state (after the last recipient is done, or by an operator).</summary>
+    public bool Delete(string id, bool held = false)
+    {
+        string dir = held ? HoldDirectory : QueueDirectory;
+        string msg = Path.Combine(dir, id + ".msg");
+        bool existed = File.Exists(msg);
+        File.Delete(msg);
+        File.Delete(Path.Combine(dir, id + ".state"));
+        return existed;
+    }
+
+    /// <summary>Makes every queued message due now (<c>relaywarden queue flush</c>); a running relay sees it on its next scan.</summary>
+    public async Task<int> FlushAsync()
+    {
+        int count = 0;
+        foreach (string id in List())
+        {
+            var state = ReadState(id);
+            await WriteStateAsync(id, state with { NextAttempt = DateTimeOffset.MinValue }).ConfigureAwait(false);
+            count++;
+        }
+
+        File.WriteAllText(Path.Combine(Root, "flush"), string.Empty);
+        return count;
+    }
+
+    /// <summary>True (once) when an operator asked for a flush.</summary>
+    public bool TakeFlushRequest()
+    {
+        string path = Path.Combine(Root, "flush");
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        File.Delete(path);
+        return true;
+    }
+
+    /// <summary>A line of printable text for an envelope field.</summary>
+    public static string Describe(SpoolEnvelope envelope)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        var text = new StringBuilder();
+        text.Append('<').Append(envelope.MailFrom).Append("> -> ").AppendJoin(", ", envelope.Recipients);
+        return text.ToString();
+    }
+}
