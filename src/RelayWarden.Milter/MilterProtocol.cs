@@ -37,12 +37,15 @@ public static class MilterProtocol
     // Actions we may take (SMFIF_*).
     public const uint ActionQuarantine = 0x20;     // SMFIF_QUARANTINE
 
-    // Protocol steps we skip (SMFIP_*). We answer every stage we ask for (no SMFIP_NR_*), so that
-    // no reply waits on a delayed ACK.
+    // Protocol steps we skip (SMFIP_*). Events that never change our answer (connect, each header)
+    // are negotiated "no reply" to save round trips; the server re-arms TCP quick-ACK before every
+    // read, so the MTA's next packet never waits on our delayed ACK.
     public const uint NoHelo = 0x02;               // SMFIP_NOHELO
     public const uint NoBody = 0x10;               // SMFIP_NOBODY: the body is not needed
     public const uint NoUnknown = 0x100;           // SMFIP_NOUNKNOWN
     public const uint NoData = 0x200;              // SMFIP_NODATA
+    public const uint NoReplyHeader = 0x80;        // SMFIP_NR_HDR: header events get no reply
+    public const uint NoReplyConnect = 0x1000;     // SMFIP_NR_CONN: the connect event gets no reply
     public const uint HeaderLeadingSpace = 0x100000; // SMFIP_HDR_LEADSPC: header values with their leading space, as written
 
     /// <summary>Macro names we read.</summary>

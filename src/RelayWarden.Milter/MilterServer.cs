@@ -115,12 +115,12 @@ public sealed class MilterServer : IAsyncDisposable
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024));
         var session = new MilterSession(_engine, _limits);
         var replies = new List<MilterReply>(2);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         try
         {
             while (true)
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-                timeout.CancelAfter(_limits.ReadTimeout);
+                timeout.CancelAfter(_limits.ReadTimeout); // restarts the one timer of this connection
                 QuickAck(socket);
                 ReadResult result;
                 try

@@ -47,7 +47,11 @@ public sealed class MilterSession
                 return true;
             case MilterProtocol.Connect:
                 ReadConnect(data);
-                replies.Add(MilterReply.Continue);
+                if (!_noReplyConnect)
+                {
+                    replies.Add(MilterReply.Continue);
+                }
+
                 return true;
             case MilterProtocol.Helo:
             case MilterProtocol.Data:
@@ -73,7 +77,11 @@ public sealed class MilterSession
                 return true;
             case MilterProtocol.Header:
                 AppendHeader(data);
-                replies.Add(MilterReply.Continue);
+                if (!_noReplyHeader)
+                {
+                    replies.Add(MilterReply.Continue);
+                }
+
                 return true;
             case MilterProtocol.EndOfHeaders:
                 if (_headerOverflow)
@@ -170,17 +178,22 @@ public sealed class MilterSession
             return false;
         }
 
-        const uint Wanted = MilterProtocol.NoHelo | MilterProtocol.NoBody | MilterProtocol.NoUnknown | MilterProtocol.NoData | MilterProtocol.HeaderLeadingSpace;
+        const uint Wanted = MilterProtocol.NoHelo | MilterProtocol.NoBody | MilterProtocol.NoUnknown | MilterProtocol.NoData |
+            MilterProtocol.HeaderLeadingSpace | MilterProtocol.NoReplyHeader | MilterProtocol.NoReplyConnect;
         byte[] reply = new byte[12];
         BinaryPrimitives.WriteUInt32BigEndian(reply, Math.Min(version, MilterProtocol.Version));
         BinaryPrimitives.WriteUInt32BigEndian(reply.AsSpan(4), actions & MilterProtocol.ActionQuarantine);
         BinaryPrimitives.WriteUInt32BigEndian(reply.AsSpan(8), protocol & Wanted);
         replies.Add(new MilterReply(MilterProtocol.OptionNegotiation, reply));
         _leadingSpace = (protocol & MilterProtocol.HeaderLeadingSpace) != 0;
+        _noReplyHeader = (protocol & MilterProtocol.NoReplyHeader) != 0;
+        _noReplyConnect = (protocol & MilterProtocol.NoReplyConnect) != 0;
         return true;
     }
 
     private bool _leadingSpace;
+    private bool _noReplyHeader;
+    private bool _noReplyConnect;
 
     private void ReadMacros(ReadOnlySpan<byte> data)
     {
