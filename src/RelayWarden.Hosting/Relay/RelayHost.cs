@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using RelayWarden.Core.Policy;
 using RelayWarden.Core.Records;
 using RelayWarden.Hosting.Configuration;
+using RelayWarden.Hosting.Mta;
 using RelayWarden.Smtp;
 using RelayWarden.Smtp.Delivery;
 using RelayWarden.Smtp.Server;
@@ -21,6 +22,7 @@ public sealed class RelayHost : IAsyncDisposable
     private readonly X509Certificate2? _certificate;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _retention;
+    private readonly MtaDoors _doors;
     private bool _stopped;
 
     private RelayHost(RelayWardenConfig config, RelayLog log, TimeProvider time, IDeliveryTransport? transport)
@@ -82,7 +84,9 @@ public sealed class RelayHost : IAsyncDisposable
         }
 
         Runner.Start();
+        _doors = MtaDoors.Start(config, () => engine, log);
         log.Write("relay.start", ("smtp", _listener?.LocalEndPoint.ToString() ?? "off"),
+            ("milter", _doors.Milter?.Address ?? "off"), ("policy", _doors.Policy?.LocalEndPoint.ToString() ?? "off"),
             ("auth_without_tls", config.Listen.SmtpAuthWithoutTls && _listener is not null && IPAddress.IsLoopback(_listener.LocalEndPoint.Address) ? "yes (loopback)" : "no"),
             ("tls", tlsOrigin), ("tenants", config.Directory.Tenants.Count), ("domains", config.Directory.DomainCount),
             ("logins", config.Directory.LoginCount), ("next_hop", config.Relay.NextHop), ("spool", Spool.Root),
@@ -105,6 +109,9 @@ public sealed class RelayHost : IAsyncDisposable
 
     /// <summary>The SMTP listener's bound address (with the real port when the config said 0), or null when off.</summary>
     public IPEndPoint? SmtpEndpoint => _listener?.LocalEndPoint;
+
+    /// <summary>The milter and policy-delegation doors (each null when off).</summary>
+    public MtaDoors Doors => _doors;
 
     /// <summary>Starts every configured part. Throws on a bad next hop or an unusable port.</summary>
     public static RelayHost Start(RelayWardenConfig config, RelayLog log, TimeProvider? time = null, IDeliveryTransport? transport = null)
@@ -174,6 +181,7 @@ public sealed class RelayHost : IAsyncDisposable
             await _listener.StopAsync(drain).ConfigureAwait(false);
         }
 
+        await _doors.StopAsync(drain).ConfigureAwait(false);
         await Runner.StopAsync(drain).ConfigureAwait(false);
         await _stop.CancelAsync().ConfigureAwait(false);
         await _retention.ConfigureAwait(false);
@@ -189,6 +197,7 @@ public sealed class RelayHost : IAsyncDisposable
             await _listener.DisposeAsync().ConfigureAwait(false);
         }
 
+        await _doors.DisposeAsync().ConfigureAwait(false);
         await Runner.DisposeAsync().ConfigureAwait(false);
         await Records.DisposeAsync().ConfigureAwait(false);
         _certificate?.Dispose();

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Logging;
+using RelayWarden.Smtp;
+
+namespace RelayWarden.Hosting.Mta;
+
+/// <summary>Writes the milter and policy servers' <see cref="ILogger"/> messages into the relay's logfmt log.</summary>
+internal sealed class RelayLogLogger : ILogger
+{
+    private readonly RelayLog _log;
+    private readonly string _event;
+
+    public RelayLogLogger(RelayLog log, string eventName)
+    {
+        _log = log;
+        _event = eventName;
+    }
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        if (!IsEnabled(logLevel))
+        {
+            return;
+        }
+
+        _log.Write(_event, ("level", logLevel.ToString().ToLowerInvariant()), ("msg", formatter(state, exception)),
+            ("error", exception is null ? null : $"{exception.GetType().Name}: {exception.Message}"));
+    }
+}

@@ -1,0 +1,281 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using RelayWarden.Core.Policy;
+
+namespace RelayWarden.Milter;
+
+/// <summary>
+/// The milter listener (<c>listen.milter</c>: <c>inet:ADDRESS:PORT</c> or <c>unix:PATH</c>). Each
+/// connection is its own fault domain: a bad length or a broken peer closes that connection only.
+/// </summary>
+public sealed class MilterServer : IAsyncDisposable
+{
+    private readonly Func<SenderAuthorization> _engine;
+    private readonly MilterLimits _limits;
+    private readonly ILogger _logger;
+    private readonly Socket _listener;
+    private readonly string? _unixPath;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _sessions = [];
+    private readonly object _gate = new();
+    private Task? _acceptLoop;
+    private int _connections;
+    private long _ids;
+
+    public MilterServer(string address, Func<SenderAuthorization> engine, MilterLimits limits, ILogger logger)
+    {
+        _engine = engine;
+        _limits = limits;
+        _logger = logger;
+        EndPoint endpoint;
+        if (address.StartsWith("unix:", StringComparison.Ordinal))
+        {
+            _unixPath = address[5..];
+            if (File.Exists(_unixPath))
+            {
+                File.Delete(_unixPath); // a stale socket from a previous run
+            }
+
+            endpoint = new UnixDomainSocketEndPoint(_unixPath);
+            _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        }
+        else
+        {
+            string text = address.StartsWith("inet:", StringComparison.Ordinal) ? address[5..] : address;
+            var ip = IPEndPoint.Parse(text);
+            endpoint = ip;
+            _listener = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        }
+
+        _listener.Bind(endpoint);
+    }
+
+    /// <summary>The bound address: <c>inet:127.0.0.1:PORT</c> or <c>unix:PATH</c>.</summary>
+    public string Address => _listener.LocalEndPoint is IPEndPoint ip ? $"inet:{ip}" : $"unix:{_unixPath}";
+
+    public int Connections => Volatile.Read(ref _connections);
+
+    public void Start()
+    {
+        _listener.Listen(512);
+        _acceptLoop = AcceptLoopAsync();
+        _logger.LogInformation("milter: listening on {Address}", Address);
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException exception)
+            {
+                _logger.LogWarning("milter: accept failed: {Error}", exception.SocketErrorCode);
+                continue;
+            }
+
+            if (Interlocked.Increment(ref _connections) > _limits.MaxConnections)
+            {
+                Interlocked.Decrement(ref _connections);
+                _logger.LogWarning("milter: connection refused: {Max} connections open", _limits.MaxConnections);
+                client.Dispose();
+                continue;
+            }
+
+            if (client.AddressFamily != AddressFamily.Unix)
+            {
+                client.NoDelay = true; // answer each event at once: no delayed-ACK stalls
+            }
+
+            var session = Task.Run(() => RunAsync(client));
+            lock (_gate)
+            {
+                _sessions.RemoveAll(t => t.IsCompleted);
+                _sessions.Add(session);
+            }
+        }
+    }
+
+    private async Task RunAsync(Socket socket)
+    {
+        long id = Interlocked.Increment(ref _ids);
+        await using var stream = new NetworkStream(socket, ownsSocket: true);
+        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024));
+        var session = new MilterSession(_engine, _limits);
+        var replies = new List<MilterReply>(2);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        try
+        {
+            while (true)
+            {
+                timeout.CancelAfter(_limits.ReadTimeout); // restarts the one timer of this connection
+                QuickAck(socket);
+                ReadResult result;
+                try
+                {
+                    result = await reader.ReadAsync(timeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    _logger.LogInformation("milter[{Session}]: idle or stopping; closing", id);
+                    return;
+                }
+
+                var buffer = result.Buffer;
+                bool keepOpen = true;
+                while (keepOpen && TryReadPacket(ref buffer, out byte command, out var data, out bool tooLarge))
+                {
+                    replies.Clear();
+                    keepOpen = session.Handle(command, data.IsSingleSegment ? data.FirstSpan : data.ToArray(), replies);
+                    foreach (var reply in replies)
+                    {
+                        await stream.WriteAsync(reply.ToPacket()).ConfigureAwait(false);
+                    }
+
+                    if (session.LastVerdict is { Reasons.Count: > 0 } verdict && replies.Count > 0 && verdict.Action != VerdictAction.Relay)
+                    {
+                        _logger.LogInformation("milter[{Session}]: {Command} login={Login} -> {Action} {Reply} [{Reasons}]",
+                            id, (char)command, session.Login, verdict.Action, verdict.Reply, string.Join("; ", verdict.Reasons));
+                    }
+
+                    if (tooLarge)
+                    {
+                        keepOpen = false;
+                    }
+                }
+
+                if (TooLargePending(buffer))
+                {
+                    _logger.LogWarning("milter[{Session}]: packet length over {Max} octets; closing", id, _limits.MaxPacketBytes);
+                    await stream.WriteAsync(new MilterReply(MilterProtocol.ReplyTempfail, []).ToPacket()).ConfigureAwait(false);
+                    return;
+                }
+
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                if (!keepOpen || result.IsCompleted)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception exception) when (exception is IOException or SocketException or ObjectDisposedException)
+        {
+            _logger.LogDebug("milter[{Session}]: connection lost: {Error}", id, exception.Message);
+        }
+#pragma warning disable CA1031 // A session's root: log our bug, close this connection, keep the process.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            // Postfix applies milter_default_action when we close.
+            _logger.LogError(exception, "milter[{Session}]: internal error; closing", id);
+        }
+        finally
+        {
+            await reader.CompleteAsync().ConfigureAwait(false);
+            Interlocked.Decrement(ref _connections);
+        }
+    }
+
+    // Linux TCP_QUICKACK (netinet/tcp.h: IPPROTO_TCP 6, TCP_QUICKACK 12). The MTA sends macro
+    // packets that get no reply; with Nagle on its side and delayed ACKs on ours, the next packet
+    // would wait ~40 ms for our ACK. Quick-ACK mode is not sticky, so it is re-armed before each read.
+    private static readonly byte[] s_one = BitConverter.GetBytes(1);
+
+    private static void QuickAck(Socket socket)
+    {
+        if (socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6 && OperatingSystem.IsLinux())
+        {
+            try
+            {
+                socket.SetRawSocketOption(6, 12, s_one);
+            }
+            catch (SocketException)
+            {
+                // Not supported here: correctness does not depend on it.
+            }
+        }
+    }
+
+    private bool TooLargePending(ReadOnlySequence<byte> buffer)
+    {
+        if (buffer.Length < 4)
+        {
+            return false;
+        }
+
+        Span<byte> length = stackalloc byte[4];
+        buffer.Slice(0, 4).CopyTo(length);
+        uint declared = BinaryPrimitives.ReadUInt32BigEndian(length);
+        return declared == 0 || declared > _limits.MaxPacketBytes;
+    }
+
+    private bool TryReadPacket(ref ReadOnlySequence<byte> buffer, out byte command, out ReadOnlySequence<byte> data, out bool tooLarge)
+    {
+        command = 0;
+        data = default;
+        tooLarge = false;
+        if (buffer.Length < 4)
+        {
+            return false;
+        }
+
+        Span<byte> header = stackalloc byte[4];
+        buffer.Slice(0, 4).CopyTo(header);
+        uint length = BinaryPrimitives.ReadUInt32BigEndian(header);
+        if (length == 0 || length > _limits.MaxPacketBytes)
+        {
+            return false; // TooLargePending closes the connection
+        }
+
+        if (buffer.Length < 4 + length)
+        {
+            return false;
+        }
+
+        command = buffer.Slice(4, 1).FirstSpan[0];
+        data = buffer.Slice(5, length - 1);
+        buffer = buffer.Slice(4 + length);
+        return true;
+    }
+
+    public async Task StopAsync(TimeSpan drain)
+    {
+        _listener.Close();
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_acceptLoop is not null)
+        {
+            await _acceptLoop.ConfigureAwait(false);
+        }
+
+        Task[] sessions;
+        lock (_gate)
+        {
+            sessions = [.. _sessions];
+        }
+
+        await Task.WhenAny(Task.WhenAll(sessions), Task.Delay(drain)).ConfigureAwait(false);
+        if (_unixPath is not null && File.Exists(_unixPath))
+        {
+            File.Delete(_unixPath);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        _stopping.Dispose();
+        _listener.Dispose();
+    }
+}

@@ -1,0 +1,299 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net;
+using System.Text;
+using RelayWarden.Core.Policy;
+
+namespace RelayWarden.Milter;
+
+/// <summary>
+/// One milter connection's state machine: it turns MTA events into a <see cref="Submission"/>,
+/// asks the engine at MAIL, RCPT and end of headers, and answers every event it asked for. Pure:
+/// packets in, replies out; the server does the I/O.
+/// </summary>
+public sealed class MilterSession
+{
+    private readonly Func<SenderAuthorization> _engine;
+    private readonly MilterLimits _limits;
+    private readonly Dictionary<string, string> _macros = new(StringComparer.Ordinal);
+    private readonly List<string> _recipients = [];
+    private readonly ArrayBufferWriter<byte> _header = new(4096);
+    private IPAddress? _client;
+    private string? _mailFrom;
+    private bool _headerOverflow;
+    private Verdict? _held;
+
+    public MilterSession(Func<SenderAuthorization> engine, MilterLimits limits)
+    {
+        _engine = engine;
+        _limits = limits;
+    }
+
+    /// <summary>The last verdict reached (for logs and records).</summary>
+    public Verdict? LastVerdict { get; private set; }
+
+    /// <summary>The SASL login of the session, when the MTA sent {auth_authen}.</summary>
+    public string? Login => _macros.TryGetValue("auth_authen", out var login) && login.Length > 0 ? login : null;
+
+    /// <summary>Handles one packet; adds the replies to send; returns false when the connection must close.</summary>
+    public bool Handle(byte command, ReadOnlySpan<byte> data, List<MilterReply> replies)
+    {
+        switch (command)
+        {
+            case MilterProtocol.OptionNegotiation:
+                return Negotiate(data, replies);
+            case MilterProtocol.Macro:
+                ReadMacros(data);
+                return true;
+            case MilterProtocol.Connect:
+                ReadConnect(data);
+                if (!_noReplyConnect)
+                {
+                    replies.Add(MilterReply.Continue);
+                }
+
+                return true;
+            case MilterProtocol.Helo:
+            case MilterProtocol.Data:
+            case MilterProtocol.Unknown:
+            case MilterProtocol.Body:
+                replies.Add(MilterReply.Continue);
+                return true;
+            case MilterProtocol.Mail:
+                ResetMessage();
+                _mailFrom = string.Join(' ', Strings(data));
+                Decide(Evaluate(SubmissionStage.Mail), replies);
+                return true;
+            case MilterProtocol.Rcpt:
+                string recipient = Strings(data).FirstOrDefault() ?? string.Empty;
+                var verdict = _engine().EvaluateRecipient(Submission(), recipient);
+                LastVerdict = verdict;
+                if (verdict.Action == VerdictAction.Relay || verdict.Action == VerdictAction.Hold)
+                {
+                    _recipients.Add(recipient);
+                }
+
+                Decide(verdict, replies);
+                return true;
+            case MilterProtocol.Header:
+                AppendHeader(data);
+                if (!_noReplyHeader)
+                {
+                    replies.Add(MilterReply.Continue);
+                }
+
+                return true;
+            case MilterProtocol.EndOfHeaders:
+                if (_headerOverflow)
+                {
+                    replies.Add(MilterReply.Code("552 5.3.4 Message header too large"));
+                    return true;
+                }
+
+                Decide(Evaluate(SubmissionStage.Data), replies);
+                return true;
+            case MilterProtocol.EndOfBody:
+                if (_held is { } held)
+                {
+                    replies.Add(MilterReply.Quarantine(MilterReplies.HoldReason(held)));
+                }
+
+                replies.Add(MilterReply.Continue);
+                ResetMessage();
+                return true;
+            case MilterProtocol.Abort:
+                ResetMessage();
+                return true;
+            case MilterProtocol.QuitNewConnection:
+                ResetMessage();
+                _macros.Clear();
+                _client = null;
+                return true;
+            case MilterProtocol.Quit:
+                return false;
+            default:
+                // An unknown command: tell the MTA to go on without us for this event.
+                replies.Add(MilterReply.Continue);
+                return true;
+        }
+    }
+
+    private void Decide(Verdict verdict, List<MilterReply> replies)
+    {
+        LastVerdict = verdict;
+        if (verdict.Action == VerdictAction.Hold)
+        {
+            _held = verdict;
+        }
+
+        replies.Add(MilterReplies.ForStage(verdict) ?? MilterReply.Continue);
+    }
+
+    private Verdict Evaluate(SubmissionStage stage)
+    {
+        var submission = Submission();
+        if (stage == SubmissionStage.Data)
+        {
+            submission = new Submission
+            {
+                ClientIp = submission.ClientIp,
+                AuthLogin = submission.AuthLogin,
+                MailFrom = submission.MailFrom,
+                Recipients = [],
+                Message = _header.WrittenMemory,
+            };
+        }
+
+        return _engine().Evaluate(submission, stage);
+    }
+
+    private Submission Submission() => new()
+    {
+        ClientIp = _client ?? (_macros.TryGetValue("client_addr", out var addr) && IPAddress.TryParse(addr, out var ip) ? ip : null),
+        AuthLogin = Login,
+        MailFrom = _mailFrom ?? "<>",
+    };
+
+    private void ResetMessage()
+    {
+        _mailFrom = null;
+        _recipients.Clear();
+        _header.Clear();
+        _headerOverflow = false;
+        _held = null;
+    }
+
+    private bool Negotiate(ReadOnlySpan<byte> data, List<MilterReply> replies)
+    {
+        if (data.Length < 12)
+        {
+            return false;
+        }
+
+        uint version = BinaryPrimitives.ReadUInt32BigEndian(data);
+        uint actions = BinaryPrimitives.ReadUInt32BigEndian(data[4..]);
+        uint protocol = BinaryPrimitives.ReadUInt32BigEndian(data[8..]);
+        if (version < 2)
+        {
+            return false;
+        }
+
+        const uint Wanted = MilterProtocol.NoHelo | MilterProtocol.NoBody | MilterProtocol.NoUnknown | MilterProtocol.NoData |
+            MilterProtocol.HeaderLeadingSpace | MilterProtocol.NoReplyHeader | MilterProtocol.NoReplyConnect;
+        byte[] reply = new byte[12];
+        BinaryPrimitives.WriteUInt32BigEndian(reply, Math.Min(version, MilterProtocol.Version));
+        BinaryPrimitives.WriteUInt32BigEndian(reply.AsSpan(4), actions & MilterProtocol.ActionQuarantine);
+        BinaryPrimitives.WriteUInt32BigEndian(reply.AsSpan(8), protocol & Wanted);
+        replies.Add(new MilterReply(MilterProtocol.OptionNegotiation, reply));
+        _leadingSpace = (protocol & MilterProtocol.HeaderLeadingSpace) != 0;
+        _noReplyHeader = (protocol & MilterProtocol.NoReplyHeader) != 0;
+        _noReplyConnect = (protocol & MilterProtocol.NoReplyConnect) != 0;
+        return true;
+    }
+
+    private bool _leadingSpace;
+    private bool _noReplyHeader;
+    private bool _noReplyConnect;
+
+    private void ReadMacros(ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty)
+        {
+            return;
+        }
+
+        var strings = Strings(data[1..]);
+        for (int i = 0; i + 1 < strings.Count; i += 2)
+        {
+            string name = strings[i].Trim('{', '}');
+            _macros[name] = strings[i + 1];
+        }
+    }
+
+    private void ReadConnect(ReadOnlySpan<byte> data)
+    {
+        int nul = data.IndexOf((byte)0);
+        if (nul < 0 || nul + 1 >= data.Length)
+        {
+            return;
+        }
+
+        byte family = data[nul + 1];
+        if (family is (byte)'4' or (byte)'6' && data.Length >= nul + 4)
+        {
+            var address = data[(nul + 4)..];
+            int end = address.IndexOf((byte)0);
+            string text = Encoding.ASCII.GetString(end < 0 ? address : address[..end]);
+            if (text.StartsWith("IPv6:", StringComparison.OrdinalIgnoreCase))
+            {
+                text = text[5..];
+            }
+
+            _client = IPAddress.TryParse(text, out var ip) ? ip : null;
+        }
+    }
+
+    private void AppendHeader(ReadOnlySpan<byte> data)
+    {
+        int nul = data.IndexOf((byte)0);
+        if (nul < 0)
+        {
+            return;
+        }
+
+        var name = data[..nul];
+        var value = data[(nul + 1)..];
+        if (!value.IsEmpty && value[^1] == 0)
+        {
+            value = value[..^1];
+        }
+
+        if (_header.WrittenCount + name.Length + value.Length + 4 > _limits.MaxHeaderBytes)
+        {
+            _headerOverflow = true;
+            return;
+        }
+
+        // Rebuild "Name: value" CRLF; folding breaks arrive as LF or CRLF and go back as CRLF.
+        _header.Write(name);
+        _header.Write(":"u8);
+        if (!_leadingSpace)
+        {
+            _header.Write(" "u8);
+        }
+
+        for (int i = 0; i < value.Length; i++)
+        {
+            byte b = value[i];
+            if (b == (byte)'\n' && (i == 0 || value[i - 1] != (byte)'\r'))
+            {
+                _header.Write("\r\n"u8);
+            }
+            else
+            {
+                _header.Write([b]);
+            }
+        }
+
+        _header.Write("\r\n"u8);
+    }
+
+    private static List<string> Strings(ReadOnlySpan<byte> data)
+    {
+        var result = new List<string>(2);
+        while (!data.IsEmpty)
+        {
+            int nul = data.IndexOf((byte)0);
+            var part = nul < 0 ? data : data[..nul];
+            result.Add(Encoding.UTF8.GetString(part));
+            if (nul < 0)
+            {
+                break;
+            }
+
+            data = data[(nul + 1)..];
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,24 @@
+using RelayWarden.Core.Policy;
+
+namespace RelayWarden.Policy;
+
+/// <summary>
+/// The one Verdict-to-wire table of the policy-delegation door (Postfix access(5) actions):
+/// relay → <c>DUNNO</c> (no opinion: Postfix's own restrictions go on), reject → <c>5NN X.Y.Z text</c>
+/// (our exact code), defer → <c>DEFER_IF_PERMIT X.Y.Z text</c>, hold → <c>HOLD text</c>.
+/// </summary>
+public static class PolicyActions
+{
+    public const string Dunno = "DUNNO";
+
+    /// <summary>The answer when a request cannot be judged (garbage, missing attributes): a delay, never a loss, never a pass.</summary>
+    public static string Malformed(string what) => $"DEFER_IF_PERMIT 4.3.5 RelayWarden: {what}";
+
+    public static string For(Verdict verdict) => verdict.Action switch
+    {
+        VerdictAction.Relay => Dunno,
+        VerdictAction.Reject => verdict.Reply.ToString(),
+        VerdictAction.Defer => $"DEFER_IF_PERMIT {verdict.Reply.EnhancedCode} {verdict.Reply.Text}",
+        _ => $"HOLD {verdict.Reply.Text}",
+    };
+}

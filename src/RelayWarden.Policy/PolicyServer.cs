@@ -1,0 +1,261 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using RelayWarden.Core.Policy;
+
+namespace RelayWarden.Policy;
+
+/// <summary>
+/// The Postfix policy-delegation listener (<c>listen.policy</c>): persistent connections, one
+/// request at a time each, as Postfix's smtpd sends them. Every connection is its own fault domain;
+/// bad input gets a clear <c>action=</c> answer; shutdown stops accepting, then drains.
+/// </summary>
+public sealed class PolicyServer : IAsyncDisposable
+{
+    private readonly PolicyDecider _decider;
+    private readonly PolicyLimits _limits;
+    private readonly ILogger _logger;
+    private readonly Socket _listener;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _sessions = [];
+    private readonly object _gate = new();
+    private Task? _acceptLoop;
+    private int _connections;
+    private long _requests;
+    private long _sessionIds;
+
+    public PolicyServer(IPEndPoint endpoint, PolicyDecider decider, PolicyLimits limits, ILogger logger)
+    {
+        _decider = decider;
+        _limits = limits;
+        _logger = logger;
+        _listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        _listener.Bind(endpoint);
+    }
+
+    /// <summary>The bound address (the port is known after binding port 0).</summary>
+    public IPEndPoint LocalEndPoint => (IPEndPoint)_listener.LocalEndPoint!;
+
+    /// <summary>Requests answered since start.</summary>
+    public long Requests => Interlocked.Read(ref _requests);
+
+    /// <summary>Open connections.</summary>
+    public int Connections => Volatile.Read(ref _connections);
+
+    public void Start()
+    {
+        _listener.Listen(512);
+        _acceptLoop = AcceptLoopAsync();
+        _logger.LogInformation("policy: listening on {Endpoint}", LocalEndPoint);
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (SocketException exception)
+            {
+                _logger.LogWarning("policy: accept failed: {Error}", exception.SocketErrorCode);
+                continue;
+            }
+            catch (ObjectDisposedException)
+            {
+                break;
+            }
+
+            if (Interlocked.Increment(ref _connections) > _limits.MaxConnections)
+            {
+                Interlocked.Decrement(ref _connections);
+                _logger.LogWarning("policy: connection from {Peer} refused: {Max} connections open", client.RemoteEndPoint, _limits.MaxConnections);
+                client.Dispose();
+                continue;
+            }
+
+            client.NoDelay = true; // one small answer per request: never wait for a delayed ACK
+            var session = Task.Run(() => RunSessionAsync(client));
+            lock (_gate)
+            {
+                _sessions.RemoveAll(t => t.IsCompleted);
+                _sessions.Add(session);
+            }
+        }
+    }
+
+    private async Task RunSessionAsync(Socket socket)
+    {
+        long id = Interlocked.Increment(ref _sessionIds);
+        var peer = socket.RemoteEndPoint;
+        int errors = 0;
+        long answered = 0;
+        await using var stream = new NetworkStream(socket, ownsSocket: true);
+        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024));
+        var requests = new PolicyRequestReader(reader, _limits);
+        var request = new PolicyRequest();
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        try
+        {
+            while (!_stopping.IsCancellationRequested)
+            {
+                idle.CancelAfter(_limits.IdleTimeout); // restarts the idle timer: one timer per connection, not per request
+                PolicyReadResult result;
+                try
+                {
+                    result = await requests.ReadAsync(request, idle.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break; // idle or stopping: Postfix reconnects when it needs us
+                }
+
+                string action;
+                bool close = false;
+                switch (result)
+                {
+                    case PolicyReadResult.Request:
+                        (action, var verdict) = Decide(request, id);
+                        if (verdict is { Reasons.Count: > 0 })
+                        {
+                            _logger.LogInformation("policy[{Session}]: {State} client={Client} login={Login} sender=<{Sender}> rcpt=<{Rcpt}> -> {Action} [{Reasons}]",
+                                id, request[PolicyAttributes.ProtocolState], request[PolicyAttributes.ClientAddress], request[PolicyAttributes.SaslUsername],
+                                request[PolicyAttributes.Sender], request[PolicyAttributes.Recipient], action, string.Join("; ", verdict.Reasons));
+                        }
+
+                        break;
+                    case PolicyReadResult.Garbage:
+                        action = PolicyActions.Malformed("malformed request (a line without '=')");
+                        close = ++errors >= _limits.MaxErrors;
+                        _logger.LogWarning("policy[{Session}]: malformed request from {Peer}", id, peer);
+                        break;
+                    case PolicyReadResult.TooManyAttributes:
+                        action = PolicyActions.Malformed($"more than {_limits.MaxAttributes} attributes");
+                        close = ++errors >= _limits.MaxErrors;
+                        _logger.LogWarning("policy[{Session}]: too many attributes from {Peer}", id, peer);
+                        break;
+                    case PolicyReadResult.LineTooLong:
+                        action = PolicyActions.Malformed($"attribute line longer than {_limits.MaxLineBytes} octets");
+                        close = true;
+                        _logger.LogWarning("policy[{Session}]: over-long line from {Peer}; closing", id, peer);
+                        break;
+                    case PolicyReadResult.Truncated:
+                        _logger.LogWarning("policy[{Session}]: {Peer} closed in the middle of a request", id, peer);
+                        return;
+                    default:
+                        return;
+                }
+
+                await WriteAsync(stream, action).ConfigureAwait(false);
+                answered++;
+                Interlocked.Increment(ref _requests);
+                if (close)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception exception) when (exception is IOException or SocketException or ObjectDisposedException)
+        {
+            _logger.LogDebug("policy[{Session}]: connection lost: {Error}", id, exception.Message);
+        }
+#pragma warning disable CA1031 // A session's root: log our bug with the session id, keep the process.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            // Postfix applies smtpd_policy_service_default_action when we close without answering.
+            _logger.LogError(exception, "policy[{Session}]: internal error; closing without answer", id);
+        }
+        finally
+        {
+            await reader.CompleteAsync().ConfigureAwait(false);
+            Interlocked.Decrement(ref _connections);
+            _logger.LogDebug("policy[{Session}]: closed after {Answered} answers", id, answered);
+        }
+    }
+
+    private (string Action, Verdict? Verdict) Decide(PolicyRequest request, long session)
+    {
+        try
+        {
+            return _decider.Decide(request);
+        }
+#pragma warning disable CA1031 // A fault in translation: a temporary answer, never a pass.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            _logger.LogError(exception, "policy[{Session}]: decision failed", session);
+            return (PolicyActions.Malformed("temporary policy failure"), null);
+        }
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> _answers = new(StringComparer.Ordinal);
+
+    /// <summary>Writes <c>action=...</c> and the blank line; the few distinct answers are encoded once.</summary>
+    private ValueTask WriteAsync(NetworkStream stream, string action)
+    {
+        if (!_answers.TryGetValue(action, out var bytes))
+        {
+            bytes = Encode(action);
+            if (_answers.Count < 1024)
+            {
+                _answers.TryAdd(action, bytes);
+            }
+        }
+
+        return stream.WriteAsync(bytes);
+    }
+
+    private static byte[] Encode(string action)
+    {
+        int length = Encoding.UTF8.GetByteCount(action) + 9;
+        byte[] bytes = new byte[length];
+        "action="u8.CopyTo(bytes);
+        Encoding.UTF8.GetBytes(action, bytes.AsSpan(7));
+        bytes[^2] = (byte)'\n';
+        bytes[^1] = (byte)'\n';
+        return bytes;
+    }
+
+    /// <summary>Stops accepting, lets sessions finish their current request until <paramref name="drain"/>, then cancels.</summary>
+    public async Task StopAsync(TimeSpan drain)
+    {
+        _listener.Close();
+        if (_acceptLoop is not null)
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await _acceptLoop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        Task[] sessions;
+        lock (_gate)
+        {
+            sessions = [.. _sessions];
+        }
+
+        await Task.WhenAny(Task.WhenAll(sessions), Task.Delay(drain)).ConfigureAwait(false);
+        _logger.LogInformation("policy: stopped after {Requests} requests", Requests);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        _stopping.Dispose();
+        _listener.Dispose();
+    }
+}

@@ -1,0 +1,214 @@
+using System.Buffers.Binary;
+using RelayWarden.Core.Policy;
+
+namespace RelayWarden.Milter.Tests;
+
+public class MilterServerTests
+{
+    [Fact]
+    public async Task Negotiation_asks_to_skip_the_body_and_offers_quarantine_only()
+    {
+        var (server, _) = MilterTestClient.StartServer();
+        await using var _ = server;
+        using var mta = await MilterTestClient.ConnectAsync(server);
+        byte[] offer = new byte[12];
+        BinaryPrimitives.WriteUInt32BigEndian(offer, 6);
+        BinaryPrimitives.WriteUInt32BigEndian(offer.AsSpan(4), 0x1FF);
+        BinaryPrimitives.WriteUInt32BigEndian(offer.AsSpan(8), 0x1FFFFF);
+        await mta.SendAsync((byte)'O', offer);
+        var reply = await mta.ReadAsync();
+        Assert.NotNull(reply);
+        var data = reply.Value.Data;
+        Assert.Equal(6u, BinaryPrimitives.ReadUInt32BigEndian(data));
+        Assert.Equal(MilterProtocol.ActionQuarantine, BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(4)));
+        uint protocol = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(8));
+        Assert.NotEqual(0u, protocol & MilterProtocol.NoBody);
+        Assert.Equal(0u, protocol & 0xFF000u & ~MilterProtocol.HeaderLeadingSpace); // no "no reply" flags: every event is answered
+    }
+
+    [Fact]
+    public async Task Incident_message_is_refused_at_end_of_headers_with_our_reply()
+    {
+        var (server, _) = MilterTestClient.StartServer();
+        await using var _ = server;
+        using var mta = await MilterTestClient.ConnectAsync(server);
+        await mta.NegotiateAsync();
+        Assert.Equal("c", await mta.ConnectEventAsync("198.51.100.7"));
+        Assert.Equal("c", await mta.MailAsync("<>"));
+        Assert.Equal("c", await mta.RcptAsync("<victim@customer.example>"));
+        Assert.Equal("c", await mta.HeaderAsync("Sender", " noreply@trial-p.example"));
+        Assert.Equal("c", await mta.HeaderAsync("From", " Globex <security@globex.example>"));
+        Assert.Equal("c", await mta.HeaderAsync("Subject", " Your account is locked"));
+        Assert.Equal("y:550 5.7.1 From address not authorized for your account", await mta.EndOfHeadersAsync());
+    }
+
+    [Fact]
+    public async Task Authenticated_login_decides_the_tenant_and_a_good_message_continues()
+    {
+        var (server, _) = MilterTestClient.StartServer();
+        await using var _ = server;
+        using var mta = await MilterTestClient.ConnectAsync(server);
+        await mta.NegotiateAsync();
+        Assert.Equal("c", await mta.ConnectEventAsync("203.0.113.50"));
+        await mta.MacrosAsync('M', "{auth_authen}", "alice@acme.example", "i", "4Xk2");
+        Assert.Equal("c", await mta.MailAsync("<alice@acme.example>"));
+        Assert.Equal("c", await mta.RcptAsync("<bob@customer.example>"));
+        Assert.Equal("c", await mta.HeaderAsync("From", " Alice <alice@acme.example>"));
+        Assert.Equal("c", await mta.EndOfHeadersAsync());
+        Assert.Equal(["c"], await mta.EndOfMessageAsync());
+    }
+
+    [Fact]
+    public async Task Envelope_sender_of_another_tenant_is_refused_at_MAIL()
+    {
+        var (server, _) = MilterTestClient.StartServer();
+        await using var _ = server;
+        using var mta = await MilterTestClient.ConnectAsync(server);
+        await mta.NegotiateAsync();
+        await mta.ConnectEventAsync("203.0.113.50");
+        await mta.MacrosAsync('M', "{auth_authen}", "alice@acme.example");
+        Assert.Equal("y:550 5.7.1 Envelope sender not authorized for your account", await mta.MailAsync("<ceo@globex.example>"));
+    }
+
+    [Fact]
+    public async Task Unknown_client_is_refused_at_RCPT()
+    {
+        var (server, _) = MilterTestClient.StartServer();
+        await using var _ = server;
+        using var mta = await MilterTestClient.ConnectAsync(server);
+        await mta.NegotiateAsync();
+        await mta.ConnectEventAsync("203.0.113.9");
+        await mta.MailAsync("<alice@acme.example>");
+        Assert.Equal("y:554 5.7.1 Relay access denied", await mta.RcptAsync("<bob@customer.example>"));
+    }
+
+    [Fact]
+    public async Task Several_messages_on_one_connection_with_abort_between_them()
+    {
+        var (server, _) = MilterTestClient.StartServer();
+        await using var _ = server;
+        using var mta = await MilterTestClient.ConnectAsync(server);
+        await mta.NegotiateAsync();
+        await mta.ConnectEventAsync("192.0.2.10");
+        Assert.Equal("c", await mta.MailAsync("<alice@acme.example>"));
+        Assert.Equal("c", await mta.HeaderAsync("From", " ceo@globex.example"));
+        await mta.SendAsync((byte)'A', []); // abort: no reply expected
+        Assert.Equal("c", await mta.MailAsync("<alice@acme.example>"));
+        Assert.Equal("c", await mta.RcptAsync("<bob@customer.example>"));
+        Assert.Equal("c", await mta.HeaderAsync("From", " alice@acme.example"));
+        Assert.Equal("c", await mta.EndOfHeadersAsync()); // the aborted message's From is forgotten
+        Assert.Equal(["c"], await mta.EndOfMessageAsync());
+    }
+
+    [Fact]
+    public async Task Hold_quarantines_at_end_of_message()
+    {
+        var options = new PolicyOptions { RuleActions = new Dictionary<string, RuleAction> { ["sender.from.display-name"] = RuleAction.Hold } };
+        var (server, _) = MilterTestClient.StartServer(options: options);
+        await using var _ = server;
+        using var mta = await MilterTestClient.ConnectAsync(server);
+        await mta.NegotiateAsync();
+        await mta.ConnectEventAsync("192.0.2.10");
+        await mta.MailAsync("<alice@acme.example>");
+        await mta.RcptAsync("<bob@customer.example>");
+        await mta.HeaderAsync("From", " \"security@globex.example\" <alice@acme.example>");
+        Assert.Equal("c", await mta.EndOfHeadersAsync());
+        Assert.Equal(["q:RelayWarden: sender.from.display-name", "c"], await mta.EndOfMessageAsync());
+    }
+
+    [Fact]
+    public async Task Folded_header_values_are_rebuilt_and_checked()
+    {
+        var (server, _) = MilterTestClient.StartServer();
+        await using var _ = server;
+        using var mta = await MilterTestClient.ConnectAsync(server);
+        await mta.NegotiateAsync();
+        await mta.ConnectEventAsync("192.0.2.10");
+        await mta.MailAsync("<alice@acme.example>");
+        await mta.HeaderAsync("From", " Alice\n <alice@acme.example>");
+        await mta.HeaderAsync("From", " ceo@globex.example");
+        Assert.Equal("y:550 5.7.1 Ambiguous author address in the message header", await mta.EndOfHeadersAsync());
+    }
+
+    [Fact]
+    public async Task Events_split_into_single_bytes_are_read_the_same()
+    {
+        var (server, _) = MilterTestClient.StartServer();
+        await using var _ = server;
+        using var mta = await MilterTestClient.ConnectAsync(server);
+        mta.Bytewise = true;
+        await mta.NegotiateAsync();
+        await mta.ConnectEventAsync("198.51.100.7");
+        await mta.MailAsync("<>");
+        await mta.HeaderAsync("From", " security@globex.example");
+        Assert.Equal("y:550 5.7.1 From address not authorized for your account", await mta.EndOfHeadersAsync());
+    }
+
+    [Fact]
+    public async Task Oversized_length_closes_only_that_connection()
+    {
+        var (server, _) = MilterTestClient.StartServer(limits: new MilterLimits { MaxPacketBytes = 4096 });
+        await using var _ = server;
+        using var good = await MilterTestClient.ConnectAsync(server);
+        await good.NegotiateAsync();
+        using var hostile = await MilterTestClient.ConnectAsync(server);
+        await hostile.SendRawAsync([0x7F, 0xFF, 0xFF, 0xFF, (byte)'L', 1, 2, 3]);
+        Assert.True(await hostile.IsClosedAsync());
+        Assert.Equal("c", await good.ConnectEventAsync("192.0.2.10"));
+    }
+
+    [Fact]
+    public async Task Unknown_commands_are_answered_with_continue()
+    {
+        var (server, _) = MilterTestClient.StartServer();
+        await using var _ = server;
+        using var mta = await MilterTestClient.ConnectAsync(server);
+        await mta.NegotiateAsync();
+        Assert.Equal("c", await mta.AskAsync((byte)'Z', [1, 2, 3]));
+        Assert.Equal("c", await mta.AskAsync((byte)'U', MilterTestClient.Z("XFOO bar")));
+    }
+
+    [Fact]
+    public async Task Quit_closes_the_connection()
+    {
+        var (server, _) = MilterTestClient.StartServer();
+        await using var _ = server;
+        using var mta = await MilterTestClient.ConnectAsync(server);
+        await mta.NegotiateAsync();
+        await mta.SendAsync((byte)'Q', []);
+        Assert.True(await mta.IsClosedAsync());
+    }
+
+    [Fact]
+    public async Task Unix_socket_listener_works()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"rw-milter-{Guid.NewGuid():N}.sock");
+        var (server, _) = MilterTestClient.StartServer("unix:" + path);
+        await using (server)
+        {
+            using var mta = await MilterTestClient.ConnectAsync(server);
+            await mta.NegotiateAsync();
+            Assert.Equal("c", await mta.ConnectEventAsync("192.0.2.10"));
+        }
+
+        Assert.False(File.Exists(path));
+    }
+
+    [Theory]
+    [InlineData(VerdictAction.Relay, "c")]
+    [InlineData(VerdictAction.Reject, "y:550 5.7.1 From address not authorized for your account")]
+    [InlineData(VerdictAction.Defer, "y:451 4.7.1 Try again later")]
+    public void Every_verdict_action_has_its_milter_reply(VerdictAction action, string expected)
+    {
+        var reply = action switch
+        {
+            VerdictAction.Relay => SmtpReply.Accepted,
+            VerdictAction.Defer => SmtpReply.TryLater,
+            _ => new SmtpReply(SmtpStatusCode.MailboxUnavailable, "5.7.1", "From address not authorized for your account"),
+        };
+        var wire = MilterReplies.ForStage(new Verdict(action, reply, "acme", []));
+        Assert.NotNull(wire);
+        Assert.Equal(expected, MilterTestClient.Describe((wire.Value.Command, wire.Value.Data)));
+        Assert.Null(MilterReplies.ForStage(new Verdict(VerdictAction.Hold, SmtpReply.Held, "acme", [])));
+    }
+}
