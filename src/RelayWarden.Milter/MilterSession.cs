@@ -152,6 +152,7 @@ public sealed class MilterSession
         ClientIp = _client ?? (_macros.TryGetValue("client_addr", out var addr) && IPAddress.TryParse(addr, out var ip) ? ip : null),
         AuthLogin = Login,
         MailFrom = _mailFrom ?? "<>",
+        Recipients = _recipients,
     };
 
     private void ResetMessage()

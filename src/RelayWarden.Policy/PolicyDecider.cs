@@ -58,10 +58,20 @@ public sealed class PolicyDecider
             ClientIp = client,
             AuthLogin = request[PolicyAttributes.SaslUsername] is { Length: > 0 } login ? login : null,
             MailFrom = $"<{sender}>",
-            Recipients = state == "RCPT" ? [$"<{recipient}>"] : [],
         };
 
-        var verdict = _engine().Evaluate(submission, SubmissionStage.Mail);
+        var engine = _engine();
+        if (state == "RCPT")
+        {
+            // The recipient stage first (who may relay at all, routing tricks), then account and envelope.
+            var atRecipient = engine.EvaluateRecipient(submission, $"<{recipient}>");
+            if (atRecipient.Action != VerdictAction.Relay)
+            {
+                return (PolicyActions.For(atRecipient), atRecipient);
+            }
+        }
+
+        var verdict = engine.Evaluate(submission, SubmissionStage.Mail);
         return (PolicyActions.For(verdict), verdict);
     }
 

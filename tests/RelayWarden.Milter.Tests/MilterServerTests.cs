@@ -23,7 +23,9 @@ public class MilterServerTests
         Assert.Equal(MilterProtocol.ActionQuarantine, BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(4)));
         uint protocol = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(8));
         Assert.NotEqual(0u, protocol & MilterProtocol.NoBody);
-        Assert.Equal(0u, protocol & 0xFF000u & ~MilterProtocol.HeaderLeadingSpace); // no "no reply" flags: every event is answered
+        // "No reply" only where the answer never changes (connect, each header): MAIL, RCPT, end of
+        // headers and end of message are always answered.
+        Assert.Equal(MilterProtocol.NoReplyHeader | MilterProtocol.NoReplyConnect, protocol & (0xFF000u | 0x80u));
     }
 
     [Fact]
@@ -33,12 +35,12 @@ public class MilterServerTests
         await using var _ = server;
         using var mta = await MilterTestClient.ConnectAsync(server);
         await mta.NegotiateAsync();
-        Assert.Equal("c", await mta.ConnectEventAsync("198.51.100.7"));
+        Assert.Equal("(no reply)", await mta.ConnectEventAsync("198.51.100.7"));
         Assert.Equal("c", await mta.MailAsync("<>"));
         Assert.Equal("c", await mta.RcptAsync("<victim@customer.example>"));
-        Assert.Equal("c", await mta.HeaderAsync("Sender", " noreply@trial-p.example"));
-        Assert.Equal("c", await mta.HeaderAsync("From", " Globex <security@globex.example>"));
-        Assert.Equal("c", await mta.HeaderAsync("Subject", " Your account is locked"));
+        Assert.Equal("(no reply)", await mta.HeaderAsync("Sender", " noreply@trial-p.example"));
+        Assert.Equal("(no reply)", await mta.HeaderAsync("From", " Globex <security@globex.example>"));
+        Assert.Equal("(no reply)", await mta.HeaderAsync("Subject", " Your account is locked"));
         Assert.Equal("y:550 5.7.1 From address not authorized for your account", await mta.EndOfHeadersAsync());
     }
 
@@ -49,13 +51,27 @@ public class MilterServerTests
         await using var _ = server;
         using var mta = await MilterTestClient.ConnectAsync(server);
         await mta.NegotiateAsync();
-        Assert.Equal("c", await mta.ConnectEventAsync("203.0.113.50"));
+        Assert.Equal("(no reply)", await mta.ConnectEventAsync("203.0.113.50"));
         await mta.MacrosAsync('M', "{auth_authen}", "alice@acme.example", "i", "4Xk2");
         Assert.Equal("c", await mta.MailAsync("<alice@acme.example>"));
         Assert.Equal("c", await mta.RcptAsync("<bob@customer.example>"));
-        Assert.Equal("c", await mta.HeaderAsync("From", " Alice <alice@acme.example>"));
+        Assert.Equal("(no reply)", await mta.HeaderAsync("From", " Alice <alice@acme.example>"));
         Assert.Equal("c", await mta.EndOfHeadersAsync());
         Assert.Equal(["c"], await mta.EndOfMessageAsync());
+    }
+
+    [Fact]
+    public async Task An_MTA_without_no_reply_support_gets_an_answer_to_every_event()
+    {
+        var (server, _) = MilterTestClient.StartServer();
+        await using var _ = server;
+        using var mta = await MilterTestClient.ConnectAsync(server);
+        await mta.NegotiateAsync(protocolOffer: 0x37F); // an older MTA: no SMFIP_NR_* offered
+        Assert.Equal(0u, mta.Protocol & (MilterProtocol.NoReplyHeader | MilterProtocol.NoReplyConnect));
+        Assert.Equal("c", await mta.ConnectEventAsync("192.0.2.10"));
+        Assert.Equal("c", await mta.MailAsync("<alice@acme.example>"));
+        Assert.Equal("c", await mta.HeaderAsync("From", " ceo@globex.example"));
+        Assert.Equal("y:550 5.7.1 From address not authorized for your account", await mta.EndOfHeadersAsync());
     }
 
     [Fact]
@@ -91,11 +107,11 @@ public class MilterServerTests
         await mta.NegotiateAsync();
         await mta.ConnectEventAsync("192.0.2.10");
         Assert.Equal("c", await mta.MailAsync("<alice@acme.example>"));
-        Assert.Equal("c", await mta.HeaderAsync("From", " ceo@globex.example"));
+        Assert.Equal("(no reply)", await mta.HeaderAsync("From", " ceo@globex.example"));
         await mta.SendAsync((byte)'A', []); // abort: no reply expected
         Assert.Equal("c", await mta.MailAsync("<alice@acme.example>"));
         Assert.Equal("c", await mta.RcptAsync("<bob@customer.example>"));
-        Assert.Equal("c", await mta.HeaderAsync("From", " alice@acme.example"));
+        Assert.Equal("(no reply)", await mta.HeaderAsync("From", " alice@acme.example"));
         Assert.Equal("c", await mta.EndOfHeadersAsync()); // the aborted message's From is forgotten
         Assert.Equal(["c"], await mta.EndOfMessageAsync());
     }
@@ -154,7 +170,8 @@ public class MilterServerTests
         using var hostile = await MilterTestClient.ConnectAsync(server);
         await hostile.SendRawAsync([0x7F, 0xFF, 0xFF, 0xFF, (byte)'L', 1, 2, 3]);
         Assert.True(await hostile.IsClosedAsync());
-        Assert.Equal("c", await good.ConnectEventAsync("192.0.2.10"));
+        Assert.Equal("(no reply)", await good.ConnectEventAsync("192.0.2.10"));
+        Assert.Equal("c", await good.MailAsync("<alice@acme.example>"));
     }
 
     [Fact]
@@ -188,7 +205,7 @@ public class MilterServerTests
         {
             using var mta = await MilterTestClient.ConnectAsync(server);
             await mta.NegotiateAsync();
-            Assert.Equal("c", await mta.ConnectEventAsync("192.0.2.10"));
+            Assert.Equal("(no reply)", await mta.ConnectEventAsync("192.0.2.10"));
         }
 
         Assert.False(File.Exists(path));

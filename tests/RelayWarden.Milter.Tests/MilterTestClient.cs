@@ -22,6 +22,9 @@ internal sealed class MilterTestClient : IDisposable
 
     public bool Bytewise { get; set; }
 
+    /// <summary>The protocol flags the milter chose (SMFIP_*), after <see cref="NegotiateAsync"/>.</summary>
+    public uint Protocol { get; private set; }
+
     public static async Task<MilterTestClient> ConnectAsync(MilterServer server)
     {
         Socket socket;
@@ -141,22 +144,36 @@ internal sealed class MilterTestClient : IDisposable
     public static string Describe((byte Command, byte[] Data) reply) =>
         reply.Data.Length == 0 ? ((char)reply.Command).ToString() : $"{(char)reply.Command}:{Encoding.UTF8.GetString(reply.Data).TrimEnd('\0')}";
 
-    public async Task NegotiateAsync()
+    /// <summary>Option negotiation; Postfix 3.x offers every protocol flag (0x1FFFFF).</summary>
+    public async Task NegotiateAsync(uint protocolOffer = 0x1FFFFF)
     {
         byte[] data = new byte[12];
         BinaryPrimitives.WriteUInt32BigEndian(data, 6);
         BinaryPrimitives.WriteUInt32BigEndian(data.AsSpan(4), 0x1FF);
-        BinaryPrimitives.WriteUInt32BigEndian(data.AsSpan(8), 0x1FFFFF);
+        BinaryPrimitives.WriteUInt32BigEndian(data.AsSpan(8), protocolOffer);
         await SendAsync((byte)'O', data);
         var reply = await ReadAsync();
         Assert.NotNull(reply);
         Assert.Equal((byte)'O', reply.Value.Command);
+        Protocol = BinaryPrimitives.ReadUInt32BigEndian(reply.Value.Data.AsSpan(8));
+    }
+
+    /// <summary>Sends an event; when the milter negotiated "no reply" for it, returns "(no reply)" without reading.</summary>
+    private async Task<string> EventAsync(byte command, byte[] data, uint noReplyFlag)
+    {
+        if ((Protocol & noReplyFlag) != 0)
+        {
+            await SendAsync(command, data);
+            return "(no reply)";
+        }
+
+        return await AskAsync(command, data);
     }
 
     public static byte[] Z(params string[] parts) => Encoding.UTF8.GetBytes(string.Concat(parts.Select(p => p + "\0")));
 
     public Task<string> ConnectEventAsync(string ip) =>
-        AskAsync((byte)'C', [.. Encoding.ASCII.GetBytes("mua.example\0"), (byte)'4', 0x30, 0x39, .. Encoding.ASCII.GetBytes(ip + "\0")]);
+        EventAsync((byte)'C', [.. Encoding.ASCII.GetBytes("mua.example\0"), (byte)'4', 0x30, 0x39, .. Encoding.ASCII.GetBytes(ip + "\0")], MilterProtocol.NoReplyConnect);
 
     public Task MacrosAsync(char stage, params string[] pairs) => SendAsync((byte)'D', [(byte)stage, .. Z(pairs)]);
 
@@ -164,7 +181,7 @@ internal sealed class MilterTestClient : IDisposable
 
     public Task<string> RcptAsync(string to) => AskAsync((byte)'R', Z(to));
 
-    public Task<string> HeaderAsync(string name, string value) => AskAsync((byte)'L', Z(name, value));
+    public Task<string> HeaderAsync(string name, string value) => EventAsync((byte)'L', Z(name, value), MilterProtocol.NoReplyHeader);
 
     public Task<string> EndOfHeadersAsync() => AskAsync((byte)'N', []);
 
