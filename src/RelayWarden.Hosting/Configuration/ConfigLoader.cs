@@ -174,7 +174,7 @@ public static partial class ConfigLoader
         }
         else if (milter is not null && milter.StartsWith("inet:", StringComparison.Ordinal))
         {
-            if (!IPEndPoint.TryParse(milter[5..], out _))
+            if (!IPEndPoint.TryParse(milter[5..], out _) || !(milter.Contains("]:", StringComparison.Ordinal) || (!milter.Contains('[', StringComparison.Ordinal) && milter.Count(c => c == ':') == 2)))
             {
                 nodes.Error("listen.milter", $"'{milter}' is not inet:ADDRESS:PORT", YamlNodes.Get(map, "milter"));
             }
