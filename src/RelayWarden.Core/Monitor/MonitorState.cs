@@ -1,0 +1,217 @@
+namespace RelayWarden.Core.Monitor;
+
+/// <summary>
+/// The counters of one key (an account, a tenant, an IP or an envelope sender): three bucket rings
+/// (11 x 1 min, 7 x 10 min, 25 x 1 h), the decayed baseline, the Bloom filter of known recipient
+/// domains, the sliding distinct counters and a little evidence. About 1.7 KB while the account sends
+/// to fewer than 32 distinct domains and 32 distinct recipients an hour.
+/// </summary>
+public sealed class MonitorState
+{
+    private const int MinuteBuckets = 11;
+    private const int TenMinuteBuckets = 7;
+    private const int HourBuckets = 25;
+    private const int EvidenceSize = 8;
+
+    private readonly BucketRing _minutes = new(MinuteBuckets, 60);
+    private readonly BucketRing _tenMinutes = new(TenMinuteBuckets, 600);
+    private readonly BucketRing _hours = new(HourBuckets, 3600);
+    private readonly Baseline _baseline = new();
+    private readonly KnownDomains _known = new();
+    private readonly SlidingDistinct _domains = new(32);
+    private readonly SlidingDistinct _recipients = new(32);
+    private readonly string?[] _evidence = new string?[EvidenceSize * 2];
+    private int _evidenceCursor;
+    private long[]? _lastAlert;
+
+    internal MonitorState(long firstSeen) => FirstSeen = firstSeen;
+
+    /// <summary>Unix seconds of the first observation.</summary>
+    public long FirstSeen { get; }
+
+    /// <summary>Unix seconds of the latest observation.</summary>
+    public long LastSeen { get; private set; }
+
+    /// <summary>Unix seconds of the directory's created_at, when known.</summary>
+    public long? CreatedAt { get; internal set; }
+
+    public bool Suspended { get; internal set; }
+
+    /// <summary>The rule that suspended the key.</summary>
+    public string? SuspendedBy { get; internal set; }
+
+    /// <summary>Approximate bytes this state holds (for the per-account budget).</summary>
+    public int StateBytes => 96 + (3 * 24) + 516 + Baseline.StateBytes + KnownDomains.StateBytes + _domains.StateBytes + _recipients.StateBytes +
+        24 + (_evidence.Length * 8) + (_lastAlert is null ? 0 : 24 + (_lastAlert.Length * 8));
+
+    /// <summary>Counts one message. <paramref name="domainHashes"/> and <paramref name="recipientHashes"/> are per recipient.</summary>
+    internal void Record(long seconds, Observation observation, ReadOnlySpan<ulong> domainHashes, ReadOnlySpan<ulong> recipientHashes, double halfLifeHours)
+    {
+        AdvanceTo(seconds, halfLifeHours);
+        int newDomains = 0;
+        for (int i = 0; i < domainHashes.Length; i++)
+        {
+            if (_known.Add(domainHashes[i]))
+            {
+                newDomains++;
+            }
+
+            _domains.Add(domainHashes[i], seconds);
+            _recipients.Add(recipientHashes[i], seconds);
+        }
+
+        int recipients = domainHashes.Length;
+        int isNull = observation.IsNullSender ? 1 : 0;
+        int newMessage = newDomains > 0 ? 1 : 0;
+        Bump(ref _minutes.Current, recipients, newDomains, newMessage, observation.RefusedRecipients, isNull);
+        Bump(ref _tenMinutes.Current, recipients, newDomains, newMessage, observation.RefusedRecipients, isNull);
+        Bump(ref _hours.Current, recipients, newDomains, newMessage, observation.RefusedRecipients, isNull);
+
+        if (observation.Recipients.Count > 0)
+        {
+            _evidence[_evidenceCursor % EvidenceSize] = observation.Recipients[0];
+        }
+
+        _evidence[EvidenceSize + (_evidenceCursor % EvidenceSize)] = observation.MessageId is null && observation.SubjectHash is null
+            ? null
+            : $"{observation.MessageId}|{observation.SubjectHash}";
+        _evidenceCursor++;
+    }
+
+    /// <summary>Counts recipients refused after the fact (delivery results: bounces, 5xx at the next hop).</summary>
+    internal void RecordRefused(long seconds, int count, double halfLifeHours)
+    {
+        AdvanceTo(seconds, halfLifeHours);
+        _minutes.Current.Refused = WindowCounts.Add(_minutes.Current.Refused, count);
+        _tenMinutes.Current.Refused = WindowCounts.Add(_tenMinutes.Current.Refused, count);
+        _hours.Current.Refused = WindowCounts.Add(_hours.Current.Refused, count);
+    }
+
+    private void AdvanceTo(long seconds, double halfLifeHours)
+    {
+        LastSeen = Math.Max(LastSeen, seconds);
+        long hour = Math.DivRem(seconds, 3600, out long rem) - (rem < 0 ? 1 : 0);
+        if (_hours.CurrentIndex != long.MinValue && hour > _hours.CurrentIndex)
+        {
+            var completed = _hours.Current;
+            _baseline.Complete(_hours.CurrentIndex, in completed, halfLifeHours);
+        }
+
+        _minutes.Advance(seconds);
+        _tenMinutes.Advance(seconds);
+        _hours.Advance(seconds);
+    }
+
+    private static void Bump(ref WindowCounts counts, int recipients, int newDomains, int newMessage, int refused, int isNull)
+    {
+        counts.Messages = WindowCounts.Add(counts.Messages, 1);
+        counts.Recipients = WindowCounts.Add(counts.Recipients, recipients);
+        counts.NewDomains = WindowCounts.Add(counts.NewDomains, newDomains);
+        counts.NewDomainMessages = WindowCounts.Add(counts.NewDomainMessages, newMessage);
+        if (refused > 0)
+        {
+            counts.Refused = WindowCounts.Add(counts.Refused, refused);
+        }
+
+        counts.NullSender = WindowCounts.Add(counts.NullSender, isNull);
+    }
+
+    /// <summary>The sums of a window: 1m = 2 minute buckets, 10m = 11, 1h = 7 ten-minute buckets, 24h = 25 hour buckets.</summary>
+    internal WindowSums Sums(SignalWindow window) => window switch
+    {
+        SignalWindow.OneMinute => _minutes.Sum(2),
+        SignalWindow.TenMinutes => _minutes.Sum(MinuteBuckets),
+        SignalWindow.OneHour => _tenMinutes.Sum(TenMinuteBuckets),
+        _ => _hours.Sum(HourBuckets),
+    };
+
+    /// <summary>The value of <paramref name="signal"/> at <paramref name="seconds"/> (the latest observation's time).</summary>
+    public double Read(MonitorSignal signal, long seconds)
+    {
+        switch (signal.Measure)
+        {
+            case SignalMeasure.AccountAgeHours:
+                return (seconds - (CreatedAt ?? FirstSeen)) / 3600.0;
+            case SignalMeasure.HistoryDays:
+                return (seconds - FirstSeen) / 86400.0;
+            case SignalMeasure.KnownDomains:
+                return _known.Count;
+            case SignalMeasure.Domains:
+                return _domains.Count(seconds, (int)signal.Window);
+            case SignalMeasure.DistinctRecipients:
+                return _recipients.Count(seconds, (int)signal.Window);
+            case SignalMeasure.MessagesVsBaseline:
+                return Sums(SignalWindow.OneHour).Messages / Math.Max(1f, _baseline.Messages);
+            case SignalMeasure.RecipientsVsBaseline:
+                return Sums(SignalWindow.OneHour).Recipients / Math.Max(1f, _baseline.Recipients);
+            case SignalMeasure.NewDomainMessagesVsBaseline:
+                return Sums(SignalWindow.OneHour).NewDomainMessages / Math.Max(1f, _baseline.NewDomainMessages);
+        }
+
+        var sums = Sums(signal.Window);
+        return signal.Measure switch
+        {
+            SignalMeasure.Messages => sums.Messages,
+            SignalMeasure.Recipients => sums.Recipients,
+            SignalMeasure.NewDomains => sums.NewDomains,
+            SignalMeasure.NewDomainMessages => sums.NewDomainMessages,
+            SignalMeasure.Refused => sums.Refused,
+            SignalMeasure.NullSender => sums.NullSender,
+            SignalMeasure.NewDomainShare => sums.Recipients == 0 ? 0 : (double)sums.NewDomains / sums.Recipients,
+            SignalMeasure.RefusedShare => sums.Refused == 0 ? 0 : (double)sums.Refused / (sums.Recipients + sums.Refused),
+            _ => 0,
+        };
+    }
+
+    /// <summary>The decayed hourly peaks: messages, recipients, new-domain messages.</summary>
+    public (double Messages, double Recipients, double NewDomainMessages) BaselinePeaks =>
+        (_baseline.Messages, _baseline.Recipients, _baseline.NewDomainMessages);
+
+    /// <summary>The recent recipient addresses and (message id | subject hash) pairs, newest first.</summary>
+    internal (List<string> Recipients, List<string> Messages) RecentEvidence()
+    {
+        var recipients = new List<string>(EvidenceSize);
+        var messages = new List<string>(EvidenceSize);
+        for (int i = 1; i <= EvidenceSize; i++)
+        {
+            int slot = ((_evidenceCursor - i) % EvidenceSize + EvidenceSize) % EvidenceSize;
+            if (_evidence[slot] is { } r)
+            {
+                recipients.Add(r);
+            }
+
+            if (_evidence[EvidenceSize + slot] is { } m)
+            {
+                messages.Add(m);
+            }
+        }
+
+        return (recipients, messages);
+    }
+
+    /// <summary>True when <paramref name="ruleIndex"/> alerted within <paramref name="dedupSeconds"/>; otherwise records the alert time.</summary>
+    internal bool AlertedRecently(int ruleIndex, int ruleCount, long seconds, long dedupSeconds)
+    {
+        _lastAlert ??= CreateAlertTimes(ruleCount);
+        if (ruleIndex >= _lastAlert.Length)
+        {
+            return false;
+        }
+
+        long last = _lastAlert[ruleIndex];
+        if (last != long.MinValue && seconds - last < dedupSeconds)
+        {
+            return true;
+        }
+
+        _lastAlert[ruleIndex] = seconds;
+        return false;
+    }
+
+    private static long[] CreateAlertTimes(int count)
+    {
+        var times = new long[count];
+        Array.Fill(times, long.MinValue);
+        return times;
+    }
+}
