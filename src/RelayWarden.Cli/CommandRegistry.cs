@@ -7,5 +7,6 @@ internal static class CommandRegistry
 {
     public static IReadOnlyList<Func<CliIo, Command>> Extra { get; } =
     [
+        Commands.EvaluateCommand.Create,
     ];
 }

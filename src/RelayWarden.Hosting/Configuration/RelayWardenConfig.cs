@@ -1,5 +1,6 @@
 using System.Net;
 using RelayWarden.Core.Directory;
+using RelayWarden.Core.Monitor;
 using RelayWarden.Core.Policy;
 
 namespace RelayWarden.Hosting.Configuration;
@@ -22,6 +23,9 @@ public sealed class RelayWardenConfig
     public required ListenOptions Listen { get; init; }
 
     public required RelayOptions Relay { get; init; }
+
+    /// <summary><c>monitor:</c> — behavior monitoring rules and settings. Default: the shipped rule set (docs/MONITOR.md).</summary>
+    public MonitorOptions Monitor { get; init; } = MonitorOptions.Default;
 }
 
 /// <summary><c>listen:</c> — each listener is off unless set.</summary>
