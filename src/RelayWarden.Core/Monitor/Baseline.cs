@@ -3,7 +3,7 @@ namespace RelayWarden.Core.Monitor;
 /// <summary>
 /// An account's own normal: exponentially decayed peaks of its completed clock hours (messages,
 /// recipients, new-domain messages). A peak decays with a half-life of
-/// <see cref="MonitorOptions.BaselineHalfLifeHours"/> (default 7 days), so one busy day is
+/// <see cref="MonitorOptions.BaselineHalfLifeHours"/> (default 30 days), so one busy day is
 /// remembered for weeks and a long-quiet account slowly tightens.
 /// </summary>
 internal sealed class Baseline

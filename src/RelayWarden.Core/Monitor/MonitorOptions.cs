@@ -15,8 +15,11 @@ public sealed record MonitorOptions
     /// </summary>
     public TimeSpan AlertDedup { get; init; } = TimeSpan.FromHours(24);
 
-    /// <summary><c>monitor.baseline_half_life_hours</c>: how fast an account's remembered peak fades. Default 168 (7 days).</summary>
-    public double BaselineHalfLifeHours { get; init; } = 168;
+    /// <summary>
+    /// <c>monitor.baseline_half_life_hours</c>: how fast an account's remembered hourly peak fades. Default 720 (30 days):
+    /// a monthly report run is still remembered next month, so it does not look like a hijack.
+    /// </summary>
+    public double BaselineHalfLifeHours { get; init; } = 720;
 
     public static MonitorOptions Default { get; } = new();
 }
