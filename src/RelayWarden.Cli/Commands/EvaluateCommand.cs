@@ -24,10 +24,11 @@ internal static class EvaluateCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the scenario generator.", DefaultValueFactory = _ => 20251122 };
         var config = new Option<string?>("--config") { Description = "A configuration whose monitor: section replaces the default rules." };
         var verbose = new Option<bool>("--verbose") { Description = "List every false alert rule and missed instance." };
+        var optional = new Option<bool>("--with-optional") { Description = "Also run the shipped opt-in rules (monitor.messages.baseline)." };
 
         var command = new Command("evaluate", "Replay real traffic with injected compromises through the behavior monitor and report detection quality.")
         {
-            data, dataset, mapping, instances, seed, config, verbose,
+            data, dataset, mapping, instances, seed, config, verbose, optional,
         };
 
         command.SetAction(parse =>
@@ -44,6 +45,11 @@ internal static class EvaluateCommand
                     io.Error.WriteLine($"relaywarden evaluate: bad configuration: {exception.Message}");
                     return Program.UsageError;
                 }
+            }
+
+            if (parse.GetValue(optional))
+            {
+                options = options with { Rules = [.. options.Rules, .. DefaultMonitorRules.Optional.Where(o => options.Rules.All(r => r.Id != o.Id))] };
             }
 
             string[] sets = parse.GetValue(dataset) is { Length: > 0 } chosen ? chosen : Datasets.Names;

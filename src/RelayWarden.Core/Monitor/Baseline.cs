@@ -6,20 +6,21 @@ namespace RelayWarden.Core.Monitor;
 /// <see cref="MonitorOptions.BaselineHalfLifeHours"/> (default 30 days), so one busy day is
 /// remembered for weeks and a long-quiet account slowly tightens.
 /// </summary>
-internal sealed class Baseline
+internal struct Baseline
 {
-    private long _lastHour = long.MinValue;
+    private long _lastHour;
+    private bool _started;
 
-    public float Messages { get; private set; }
+    public float Messages { readonly get; private set; }
 
-    public float Recipients { get; private set; }
+    public float Recipients { readonly get; private set; }
 
-    public float NewDomainMessages { get; private set; }
+    public float NewDomainMessages { readonly get; private set; }
 
     /// <summary>Folds a completed hour (index = unix seconds / 3600).</summary>
     public void Complete(long hourIndex, in WindowCounts hour, double halfLifeHours)
     {
-        if (_lastHour != long.MinValue && hourIndex > _lastHour)
+        if (_started && hourIndex > _lastHour)
         {
             float decay = (float)Math.Pow(0.5, (hourIndex - _lastHour) / halfLifeHours);
             Messages *= decay;
@@ -27,11 +28,10 @@ internal sealed class Baseline
             NewDomainMessages *= decay;
         }
 
-        _lastHour = Math.Max(_lastHour, hourIndex);
+        _lastHour = _started ? Math.Max(_lastHour, hourIndex) : hourIndex;
+        _started = true;
         Messages = Math.Max(Messages, hour.Messages);
         Recipients = Math.Max(Recipients, hour.Recipients);
         NewDomainMessages = Math.Max(NewDomainMessages, hour.NewDomainMessages);
     }
-
-    public static int StateBytes => 24 + 8 + 12;
 }

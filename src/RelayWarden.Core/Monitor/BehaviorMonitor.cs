@@ -21,6 +21,10 @@ public sealed class BehaviorMonitor
     private readonly long _dedupSeconds;
     private ulong[] _hashBuffer = new ulong[64];
 
+    // The latest observations of all keys, for alert evidence: bounded memory whatever the number of accounts.
+    private readonly Observation?[] _recent;
+    private long _recentCount;
+
     public BehaviorMonitor(MonitorOptions options, IMonitorStore store, TimeProvider time)
     {
         _options = options;
@@ -28,6 +32,7 @@ public sealed class BehaviorMonitor
         _time = time;
         _rules = [.. options.Rules];
         _dedupSeconds = (long)options.AlertDedup.TotalSeconds;
+        _recent = new Observation?[Math.Max(16, options.EvidenceMessages)];
     }
 
     public MonitorOptions Options => _options;
@@ -58,6 +63,7 @@ public sealed class BehaviorMonitor
             recipients[i] = MonitorHash.Of(address);
         }
 
+        _recent[_recentCount++ % _recent.Length] = observation;
         var account = _store.GetOrAdd(MonitorKeyKind.Account, observation.Account, seconds);
         if (observation.AccountCreatedAt is { } created)
         {
@@ -67,7 +73,8 @@ public sealed class BehaviorMonitor
         account.Record(seconds, observation, domains, recipients, _options.BaselineHalfLifeHours);
         var tenant = Record(MonitorKeyKind.Tenant, observation.Tenant, seconds, observation, domains, recipients);
         var ip = Record(MonitorKeyKind.ClientIp, observation.ClientIp, seconds, observation, domains, recipients);
-        var sender = Record(MonitorKeyKind.Sender, observation.IsNullSender ? "<>" : observation.EnvelopeSender, seconds, observation, domains, recipients);
+        // The null sender is no identity: counting it as one key would lump every bounce of every account together.
+        var sender = Record(MonitorKeyKind.Sender, observation.IsNullSender ? null : observation.EnvelopeSender, seconds, observation, domains, recipients);
 
         if (account.Suspended || tenant?.Suspended == true || ip?.Suspended == true || sender?.Suspended == true)
         {
@@ -100,7 +107,7 @@ public sealed class BehaviorMonitor
                 MonitorKeyKind.Account => observation.Account,
                 MonitorKeyKind.Tenant => observation.Tenant!,
                 MonitorKeyKind.ClientIp => observation.ClientIp!,
-                _ => observation.IsNullSender ? "<>" : observation.EnvelopeSender!,
+                _ => observation.EnvelopeSender!,
             };
             (reasons ??= []).Add(new Reason(rule.Id, ReasonOutcome.Fail, Describe(rule, state, seconds),
                 new Evidence { Tenant = observation.Tenant, Address = key }));
@@ -111,7 +118,7 @@ public sealed class BehaviorMonitor
 
             if (!state.AlertedRecently(r, _rules.Length, seconds, _dedupSeconds))
             {
-                (alerts ??= []).Add(BuildAlert(rule, state, key, observation.Time, seconds));
+                (alerts ??= []).Add(BuildAlert(rule, state, key, observation.Time, seconds, Recent(rule.Scope, key)));
             }
 
             if (rule.Action == MonitorAction.Suspend)
@@ -200,7 +207,31 @@ public sealed class BehaviorMonitor
 
     private static string Format(double value) => value.ToString(value == Math.Floor(value) ? "0" : "0.##", CultureInfo.InvariantCulture);
 
-    private static MonitorAlert BuildAlert(MonitorRule rule, MonitorState state, string key, DateTimeOffset time, long seconds)
+    /// <summary>The key's latest observations still in the evidence ring, newest first (at most 8).</summary>
+    private List<Observation> Recent(MonitorKeyKind scope, string key)
+    {
+        var found = new List<Observation>(8);
+        long oldest = Math.Max(0, _recentCount - _recent.Length);
+        for (long i = _recentCount - 1; i >= oldest && found.Count < 8; i--)
+        {
+            var candidate = _recent[i % _recent.Length];
+            string? candidateKey = candidate is null ? null : scope switch
+            {
+                MonitorKeyKind.Account => candidate.Account,
+                MonitorKeyKind.Tenant => candidate.Tenant,
+                MonitorKeyKind.ClientIp => candidate.ClientIp,
+                _ => candidate.EnvelopeSender,
+            };
+            if (candidateKey == key)
+            {
+                found.Add(candidate!);
+            }
+        }
+
+        return found;
+    }
+
+    private static MonitorAlert BuildAlert(MonitorRule rule, MonitorState state, string key, DateTimeOffset time, long seconds, List<Observation> recent)
     {
         var figures = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var term in rule.When.Terms)
@@ -220,8 +251,8 @@ public sealed class BehaviorMonitor
         figures.TryAdd("domains.1h", state.Read(new MonitorSignal(SignalMeasure.Domains, SignalWindow.OneHour), seconds));
         figures.TryAdd("account_age_hours", state.Read(new MonitorSignal(SignalMeasure.AccountAgeHours, SignalWindow.None), seconds));
 
-        var (recipients, messages) = state.RecentEvidence();
-        var top = recipients
+        var top = recent
+            .SelectMany(o => o.Recipients)
             .Select(r => MonitorHash.DomainOf(r).ToString())
             .GroupBy(d => d, StringComparer.Ordinal)
             .Select(g => (g.Key, g.Count()))
@@ -229,21 +260,8 @@ public sealed class BehaviorMonitor
             .ThenBy(g => g.Key, StringComparer.Ordinal)
             .Take(5)
             .ToList();
-        var ids = new List<string>();
-        var subjects = new List<string>();
-        foreach (string pair in messages)
-        {
-            int bar = pair.IndexOf('|', StringComparison.Ordinal);
-            if (bar > 0)
-            {
-                ids.Add(pair[..bar]);
-            }
-
-            if (bar >= 0 && bar < pair.Length - 1)
-            {
-                subjects.Add(pair[(bar + 1)..]);
-            }
-        }
+        var ids = recent.Where(o => o.MessageId is not null).Select(o => o.MessageId!).ToList();
+        var subjects = recent.Where(o => o.SubjectHash is not null).Select(o => o.SubjectHash!).ToList();
 
         return new MonitorAlert
         {

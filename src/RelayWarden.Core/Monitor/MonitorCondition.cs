@@ -43,7 +43,8 @@ public sealed class MonitorCondition
     /// <summary>The condition as written.</summary>
     public string Text { get; }
 
-    internal ConditionTerm[] TermArray => (ConditionTerm[])Terms;
+    /// <summary>The terms in evaluation order: account facts first (cheapest, and they rule out most keys), windows after.</summary>
+    internal ConditionTerm[] TermArray { get; private init; } = [];
 
     public static MonitorCondition Parse(string text) =>
         TryParse(text, out var condition, out string? problem) ? condition : throw new FormatException(problem);
@@ -98,7 +99,10 @@ public sealed class MonitorCondition
             return false;
         }
 
-        condition = new MonitorCondition([.. terms], text.Trim());
+        condition = new MonitorCondition([.. terms], text.Trim())
+        {
+            TermArray = [.. terms.OrderBy(t => t.Signal.Window == SignalWindow.None ? 0 : 1)],
+        };
         return true;
     }
 

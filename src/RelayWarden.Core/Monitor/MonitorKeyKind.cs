@@ -7,6 +7,6 @@ public enum MonitorKeyKind
     Account = 0,
     Tenant = 1,
     ClientIp = 2,
-    /// <summary>The envelope sender (MAIL FROM); the null sender is <c>&lt;&gt;</c>.</summary>
+    /// <summary>The envelope sender (MAIL FROM); the null sender is not counted as a key.</summary>
     Sender = 3,
 }

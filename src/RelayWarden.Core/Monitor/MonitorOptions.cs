@@ -21,5 +21,11 @@ public sealed record MonitorOptions
     /// </summary>
     public double BaselineHalfLifeHours { get; init; } = 720;
 
+    /// <summary>
+    /// How many latest observations (of all keys) are kept for alert evidence: top recipient domains,
+    /// sample message ids and subject hashes. Default 16,384; memory is bounded whatever the account count.
+    /// </summary>
+    public int EvidenceMessages { get; init; } = 16_384;
+
     public static MonitorOptions Default { get; } = new();
 }

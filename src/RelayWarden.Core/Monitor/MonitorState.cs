@@ -3,28 +3,43 @@ namespace RelayWarden.Core.Monitor;
 /// <summary>
 /// The counters of one key (an account, a tenant, an IP or an envelope sender): three bucket rings
 /// (11 x 1 min, 7 x 10 min, 25 x 1 h), the decayed baseline, the Bloom filter of known recipient
-/// domains, the sliding distinct counters and a little evidence. About 1.7 KB while the account sends
-/// to fewer than 32 distinct domains and 32 distinct recipients an hour.
+/// domains and the sliding distinct counters. About 1.7 KB while the account sends to at most 32
+/// distinct domains and 32 distinct recipients an hour (measured in MonitorStateSizeTests).
 /// </summary>
 public sealed class MonitorState
 {
     private const int MinuteBuckets = 11;
     private const int TenMinuteBuckets = 7;
     private const int HourBuckets = 25;
-    private const int EvidenceSize = 8;
 
-    private readonly BucketRing _minutes = new(MinuteBuckets, 60);
-    private readonly BucketRing _tenMinutes = new(TenMinuteBuckets, 600);
-    private readonly BucketRing _hours = new(HourBuckets, 3600);
-    private readonly Baseline _baseline = new();
-    private readonly KnownDomains _known = new();
-    private readonly SlidingDistinct _domains = new(32);
-    private readonly SlidingDistinct _recipients = new(32);
-    private readonly string?[] _evidence = new string?[EvidenceSize * 2];
-    private int _evidenceCursor;
+    private const int DistinctCapacity = 32;
+
+    // Two arrays hold everything: the buckets of the three rings, and the Bloom filter plus both distinct tables.
+    private readonly WindowCounts[] _buckets = new WindowCounts[MinuteBuckets + TenMinuteBuckets + HourBuckets];
+    private readonly ulong[] _words = new ulong[KnownDomains.Words + (2 * DistinctCapacity)];
+    private BucketRing _minutes;
+    private BucketRing _tenMinutes;
+    private BucketRing _hours;
+    private Baseline _baseline;
+    private KnownDomains _known;
+    private SlidingDistinct _domains;
+    private SlidingDistinct _recipients;
     private long[]? _lastAlert;
 
-    internal MonitorState(long firstSeen) => FirstSeen = firstSeen;
+    // Window sums are read by many rule terms per message: computed once per window and message.
+    private WindowSums _sum1m, _sum10m, _sum1h, _sum24h;
+    private byte _sumsValid;
+
+    internal MonitorState(long firstSeen)
+    {
+        FirstSeen = firstSeen;
+        _minutes = new BucketRing(_buckets, 0, MinuteBuckets, 60);
+        _tenMinutes = new BucketRing(_buckets, MinuteBuckets, TenMinuteBuckets, 600);
+        _hours = new BucketRing(_buckets, MinuteBuckets + TenMinuteBuckets, HourBuckets, 3600);
+        _known = new KnownDomains(_words, 0);
+        _domains = new SlidingDistinct(_words, KnownDomains.Words, DistinctCapacity);
+        _recipients = new SlidingDistinct(_words, KnownDomains.Words + DistinctCapacity, DistinctCapacity);
+    }
 
     /// <summary>Unix seconds of the first observation.</summary>
     public long FirstSeen { get; }
@@ -41,8 +56,10 @@ public sealed class MonitorState
     public string? SuspendedBy { get; internal set; }
 
     /// <summary>Approximate bytes this state holds (for the per-account budget).</summary>
-    public int StateBytes => 96 + (3 * 24) + 516 + Baseline.StateBytes + KnownDomains.StateBytes + _domains.StateBytes + _recipients.StateBytes +
-        24 + (_evidence.Length * 8) + (_lastAlert is null ? 0 : 24 + (_lastAlert.Length * 8));
+    public int StateBytes =>
+        368 // this object: header, fields, the inline structs and the cached window sums
+        + 24 + (_buckets.Length * 12) + 24 + (_words.Length * 8)
+        + _domains.SketchBytes + _recipients.SketchBytes + (_lastAlert is null ? 0 : 24 + (_lastAlert.Length * 8));
 
     /// <summary>Counts one message. <paramref name="domainHashes"/> and <paramref name="recipientHashes"/> are per recipient.</summary>
     internal void Record(long seconds, Observation observation, ReadOnlySpan<ulong> domainHashes, ReadOnlySpan<ulong> recipientHashes, double halfLifeHours)
@@ -66,16 +83,6 @@ public sealed class MonitorState
         Bump(ref _minutes.Current, recipients, newDomains, newMessage, observation.RefusedRecipients, isNull);
         Bump(ref _tenMinutes.Current, recipients, newDomains, newMessage, observation.RefusedRecipients, isNull);
         Bump(ref _hours.Current, recipients, newDomains, newMessage, observation.RefusedRecipients, isNull);
-
-        if (observation.Recipients.Count > 0)
-        {
-            _evidence[_evidenceCursor % EvidenceSize] = observation.Recipients[0];
-        }
-
-        _evidence[EvidenceSize + (_evidenceCursor % EvidenceSize)] = observation.MessageId is null && observation.SubjectHash is null
-            ? null
-            : $"{observation.MessageId}|{observation.SubjectHash}";
-        _evidenceCursor++;
     }
 
     /// <summary>Counts recipients refused after the fact (delivery results: bounces, 5xx at the next hop).</summary>
@@ -89,6 +96,7 @@ public sealed class MonitorState
 
     private void AdvanceTo(long seconds, double halfLifeHours)
     {
+        _sumsValid = 0;
         LastSeen = Math.Max(LastSeen, seconds);
         long hour = Math.DivRem(seconds, 3600, out long rem) - (rem < 0 ? 1 : 0);
         if (_hours.CurrentIndex != long.MinValue && hour > _hours.CurrentIndex)
@@ -117,13 +125,44 @@ public sealed class MonitorState
     }
 
     /// <summary>The sums of a window: 1m = 2 minute buckets, 10m = 11, 1h = 7 ten-minute buckets, 24h = 25 hour buckets.</summary>
-    internal WindowSums Sums(SignalWindow window) => window switch
+    internal ref readonly WindowSums Sums(SignalWindow window)
     {
-        SignalWindow.OneMinute => _minutes.Sum(2),
-        SignalWindow.TenMinutes => _minutes.Sum(MinuteBuckets),
-        SignalWindow.OneHour => _tenMinutes.Sum(TenMinuteBuckets),
-        _ => _hours.Sum(HourBuckets),
-    };
+        switch (window)
+        {
+            case SignalWindow.OneMinute:
+                if ((_sumsValid & 1) == 0)
+                {
+                    _sum1m = _minutes.Sum(2);
+                    _sumsValid |= 1;
+                }
+
+                return ref _sum1m;
+            case SignalWindow.TenMinutes:
+                if ((_sumsValid & 2) == 0)
+                {
+                    _sum10m = _minutes.Sum(MinuteBuckets);
+                    _sumsValid |= 2;
+                }
+
+                return ref _sum10m;
+            case SignalWindow.OneHour:
+                if ((_sumsValid & 4) == 0)
+                {
+                    _sum1h = _tenMinutes.Sum(TenMinuteBuckets);
+                    _sumsValid |= 4;
+                }
+
+                return ref _sum1h;
+            default:
+                if ((_sumsValid & 8) == 0)
+                {
+                    _sum24h = _hours.Sum(HourBuckets);
+                    _sumsValid |= 8;
+                }
+
+                return ref _sum24h;
+        }
+    }
 
     /// <summary>The value of <paramref name="signal"/> at <paramref name="seconds"/> (the latest observation's time).</summary>
     public double Read(MonitorSignal signal, long seconds)
@@ -148,7 +187,7 @@ public sealed class MonitorState
                 return Sums(SignalWindow.OneHour).NewDomainMessages / Math.Max(1f, _baseline.NewDomainMessages);
         }
 
-        var sums = Sums(signal.Window);
+        ref readonly var sums = ref Sums(signal.Window);
         return signal.Measure switch
         {
             SignalMeasure.Messages => sums.Messages,
@@ -166,28 +205,6 @@ public sealed class MonitorState
     /// <summary>The decayed hourly peaks: messages, recipients, new-domain messages.</summary>
     public (double Messages, double Recipients, double NewDomainMessages) BaselinePeaks =>
         (_baseline.Messages, _baseline.Recipients, _baseline.NewDomainMessages);
-
-    /// <summary>The recent recipient addresses and (message id | subject hash) pairs, newest first.</summary>
-    internal (List<string> Recipients, List<string> Messages) RecentEvidence()
-    {
-        var recipients = new List<string>(EvidenceSize);
-        var messages = new List<string>(EvidenceSize);
-        for (int i = 1; i <= EvidenceSize; i++)
-        {
-            int slot = ((_evidenceCursor - i) % EvidenceSize + EvidenceSize) % EvidenceSize;
-            if (_evidence[slot] is { } r)
-            {
-                recipients.Add(r);
-            }
-
-            if (_evidence[EvidenceSize + slot] is { } m)
-            {
-                messages.Add(m);
-            }
-        }
-
-        return (recipients, messages);
-    }
 
     /// <summary>True when <paramref name="ruleIndex"/> alerted within <paramref name="dedupSeconds"/>; otherwise records the alert time.</summary>
     internal bool AlertedRecently(int ruleIndex, int ruleCount, long seconds, long dedupSeconds)

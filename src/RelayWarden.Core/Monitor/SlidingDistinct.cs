@@ -2,29 +2,44 @@ namespace RelayWarden.Core.Monitor;
 
 /// <summary>
 /// Distinct values seen in the last 10 minutes and the last hour. Exact while small: a table of
-/// (fingerprint, last seen) pairs. When more distinct values than the table holds were seen within
-/// the hour, it upgrades to a ring of twelve 5-minute HyperLogLog buckets (precision 7, standard
-/// error 9.2%), folded by register-wise max at query time; it downgrades after a quiet hour.
+/// (32-bit fingerprint, last seen) pairs packed in one word each. When more distinct values than the
+/// table holds were seen within the hour, it upgrades to a ring of twelve 5-minute HyperLogLog buckets
+/// (precision 6, standard error 13%), folded by register-wise max at query time, and downgrades after
+/// a quiet hour.
 /// </summary>
-internal sealed class SlidingDistinct
+/// <remarks>A mutable struct over a slice of an array its owner shares; keep it in a non-readonly field.</remarks>
+internal struct SlidingDistinct
 {
-    public const int Precision = 7;
+    public const int Precision = 6;
     private const int Registers = 1 << Precision;
     private const int SketchBuckets = 12;
     private const int SketchWidth = 300;
 
+    private readonly ulong[] _table;
+    private readonly int _offset;
     private readonly int _capacity;
-    private uint[]? _fingerprints;
-    private int[]? _lastSeen;
     private int _count;
     private long _base = long.MinValue;
 
     private byte[]? _sketch;
     private long _sketchCurrent;
 
-    public SlidingDistinct(int capacity) => _capacity = capacity;
+    public SlidingDistinct(int capacity)
+        : this(new ulong[capacity], 0, capacity)
+    {
+    }
 
-    public bool IsSketch => _sketch is not null;
+    public SlidingDistinct(ulong[] storage, int offset, int capacity)
+    {
+        _table = storage;
+        _offset = offset;
+        _capacity = capacity;
+    }
+
+    public readonly bool IsSketch => _sketch is not null;
+
+    /// <summary>Extra bytes held beyond the shared table (the sketch, when upgraded).</summary>
+    public readonly int SketchBytes => _sketch is null ? 0 : 24 + _sketch.Length;
 
     /// <summary>Records <paramref name="hash"/> at <paramref name="seconds"/> (event time).</summary>
     public void Add(ulong hash, long seconds)
@@ -43,36 +58,40 @@ internal sealed class SlidingDistinct
             }
         }
 
-        int now = Relative(seconds);
-        _fingerprints ??= new uint[_capacity];
-        _lastSeen ??= new int[_capacity];
-        uint fingerprint = (uint)(hash >> 32) | 1u;
-        int oldest = -1;
+        uint now = (uint)Relative(seconds);
+        ulong fingerprint = ((hash >> 32) | 1UL) << 32;
+        var table = _table.AsSpan(_offset, _capacity);
         for (int i = 0; i < _count; i++)
         {
-            if (_fingerprints[i] == fingerprint)
+            if ((table[i] & 0xFFFF_FFFF_0000_0000UL) == fingerprint)
             {
-                _lastSeen[i] = Math.Max(_lastSeen[i], now);
-                return;
-            }
+                if (now > (uint)table[i])
+                {
+                    table[i] = fingerprint | now;
+                }
 
-            if (oldest < 0 || _lastSeen[i] < _lastSeen[oldest])
-            {
-                oldest = i;
+                return;
             }
         }
 
         if (_count < _capacity)
         {
-            _fingerprints[_count] = fingerprint;
-            _lastSeen[_count++] = now;
+            table[_count++] = fingerprint | now;
             return;
         }
 
-        if (_lastSeen[oldest] <= now - 3600)
+        int oldest = 0;
+        for (int i = 1; i < _count; i++)
         {
-            _fingerprints[oldest] = fingerprint;
-            _lastSeen[oldest] = now;
+            if ((uint)table[i] < (uint)table[oldest])
+            {
+                oldest = i;
+            }
+        }
+
+        if ((long)(uint)table[oldest] <= (long)now - 3600)
+        {
+            table[oldest] = fingerprint | now;
             return;
         }
 
@@ -80,7 +99,7 @@ internal sealed class SlidingDistinct
     }
 
     /// <summary>Distinct values within the last <paramref name="windowSeconds"/> (600 or 3600) before <paramref name="seconds"/>.</summary>
-    public double Count(long seconds, int windowSeconds)
+    public readonly double Count(long seconds, int windowSeconds)
     {
         if (_sketch is not null)
         {
@@ -109,16 +128,17 @@ internal sealed class SlidingDistinct
             return HyperLogLog.Estimate(merged);
         }
 
-        if (_base == long.MinValue || _lastSeen is null)
+        if (_base == long.MinValue)
         {
             return 0;
         }
 
-        int cutoff = Relative(seconds) - windowSeconds;
+        long cutoff = Relative(seconds) - windowSeconds;
+        var table = _table.AsSpan(_offset, _capacity);
         int n = 0;
         for (int i = 0; i < _count; i++)
         {
-            if (_lastSeen[i] > cutoff)
+            if ((uint)table[i] > cutoff)
             {
                 n++;
             }
@@ -131,19 +151,20 @@ internal sealed class SlidingDistinct
     {
         _sketch = new byte[SketchBuckets * Registers];
         _sketchCurrent = Math.DivRem(seconds, SketchWidth, out _);
+        var table = _table.AsSpan(_offset, _capacity);
         for (int i = 0; i < _count; i++)
         {
-            long seen = _base + _lastSeen![i];
+            long seen = _base + (uint)table[i];
             long bucket = Math.DivRem(seen, SketchWidth, out _);
             if (bucket > _sketchCurrent - SketchBuckets)
             {
                 // The table keeps 32-bit fingerprints: re-spread them to a full hash for the registers.
-                ulong rehash = MonitorHash.Mix(_fingerprints![i]);
+                ulong rehash = MonitorHash.Mix(table[i] >> 32);
                 HyperLogLog.Add(_sketch.AsSpan(SketchSlot(Math.Min(bucket, _sketchCurrent)) * Registers, Registers), Precision, rehash);
             }
         }
 
-        HyperLogLog.Add(_sketch.AsSpan(SketchSlot(_sketchCurrent) * Registers, Registers), Precision, MonitorHash.Mix((uint)(hash >> 32) | 1u));
+        HyperLogLog.Add(_sketch.AsSpan(SketchSlot(_sketchCurrent) * Registers, Registers), Precision, MonitorHash.Mix((hash >> 32) | 1UL));
         _count = 0;
     }
 
@@ -174,8 +195,6 @@ internal sealed class SlidingDistinct
 
     private static int SketchSlot(long bucket) => (int)(((bucket % SketchBuckets) + SketchBuckets) % SketchBuckets);
 
-    private int Relative(long seconds) => (int)Math.Clamp(seconds - _base, int.MinValue / 2, int.MaxValue / 2);
-
-    /// <summary>Approximate bytes held.</summary>
-    public int StateBytes => 48 + (_fingerprints is null ? 0 : 24 + (_capacity * 8) + 24) + (_sketch is null ? 0 : 24 + _sketch.Length);
+    // Relative seconds since the first value; clamped at 0 for out-of-order values before it.
+    private readonly long Relative(long seconds) => Math.Clamp(seconds - _base, 0, uint.MaxValue - 1);
 }

@@ -23,10 +23,22 @@ public static partial class ConfigLoader
             return MonitorOptions.Default;
         }
 
-        nodes.CheckKeys(map, "monitor", "enabled", "alert_dedup_minutes", "baseline_half_life_hours", "default_rules", "disable", "rules");
+        nodes.CheckKeys(map, "monitor", "enabled", "alert_dedup_minutes", "baseline_half_life_hours", "default_rules", "enable", "disable", "rules");
         var defaults = MonitorOptions.Default;
         bool useDefaults = nodes.Bool(YamlNodes.Get(map, "default_rules"), "monitor.default_rules") ?? true;
         var rules = new List<MonitorRule>(useDefaults ? DefaultMonitorRules.All : []);
+
+        foreach (var (id, item) in nodes.Strings(YamlNodes.Get(map, "enable"), "monitor.enable"))
+        {
+            if (DefaultMonitorRules.Optional.FirstOrDefault(r => r.Id == id) is { } optional)
+            {
+                rules.Add(optional);
+            }
+            else
+            {
+                nodes.Error("monitor.enable", $"'{id}' is not an opt-in rule id (see docs/MONITOR.md)", item);
+            }
+        }
 
         foreach (var (id, item) in nodes.Strings(YamlNodes.Get(map, "disable"), "monitor.disable"))
         {
