@@ -34,9 +34,11 @@ public class MonitorBenchmarks
     }
 
     [IterationSetup]
-    public void Warm()
+    public void Warm() => Warm(MonitorOptions.Default);
+
+    public void Warm(MonitorOptions options)
     {
-        _monitor = new BehaviorMonitor(MonitorOptions.Default, new InMemoryMonitorStore(), TimeProvider.System);
+        _monitor = new BehaviorMonitor(options, new InMemoryMonitorStore(), TimeProvider.System);
         foreach (var observation in _warm)
         {
             _monitor.Observe(observation);

@@ -20,6 +20,7 @@ public sealed class BehaviorMonitor
     private readonly MonitorRule[] _rules;
     private readonly long _dedupSeconds;
     private ulong[] _hashBuffer = new ulong[64];
+    private readonly DistinctTracking[] _tracking = new DistinctTracking[4];
 
     // The latest observations of all keys, for alert evidence: bounded memory whatever the number of accounts.
     private readonly Observation?[] _recent;
@@ -33,6 +34,19 @@ public sealed class BehaviorMonitor
         _rules = [.. options.Rules];
         _dedupSeconds = (long)options.AlertDedup.TotalSeconds;
         _recent = new Observation?[Math.Max(16, options.EvidenceMessages)];
+        _tracking[(int)MonitorKeyKind.Account] = DistinctTracking.Domains;
+        foreach (var rule in _rules)
+        {
+            foreach (var term in rule.When.Terms)
+            {
+                _tracking[(int)rule.Scope] |= term.Signal.Measure switch
+                {
+                    SignalMeasure.Domains => DistinctTracking.Domains,
+                    SignalMeasure.DistinctRecipients => DistinctTracking.Recipients,
+                    _ => DistinctTracking.None,
+                };
+            }
+        }
     }
 
     public MonitorOptions Options => _options;
@@ -58,9 +72,7 @@ public sealed class BehaviorMonitor
         var recipients = _hashBuffer.AsSpan(n, n);
         for (int i = 0; i < n; i++)
         {
-            string address = observation.Recipients[i];
-            domains[i] = MonitorHash.Of(MonitorHash.DomainOf(address));
-            recipients[i] = MonitorHash.Of(address);
+            recipients[i] = MonitorHash.Address(observation.Recipients[i], out domains[i]);
         }
 
         _recent[_recentCount++ % _recent.Length] = observation;
@@ -70,7 +82,7 @@ public sealed class BehaviorMonitor
             account.CreatedAt = created.ToUnixTimeSeconds();
         }
 
-        account.Record(seconds, observation, domains, recipients, _options.BaselineHalfLifeHours);
+        account.Record(seconds, observation, domains, recipients, _options.BaselineHalfLifeHours, _tracking[(int)MonitorKeyKind.Account]);
         var tenant = Record(MonitorKeyKind.Tenant, observation.Tenant, seconds, observation, domains, recipients);
         var ip = Record(MonitorKeyKind.ClientIp, observation.ClientIp, seconds, observation, domains, recipients);
         // The null sender is no identity: counting it as one key would lump every bounce of every account together.
@@ -177,7 +189,7 @@ public sealed class BehaviorMonitor
         }
 
         var state = _store.GetOrAdd(kind, key, seconds);
-        state.Record(seconds, observation, domains, recipients, _options.BaselineHalfLifeHours);
+        state.Record(seconds, observation, domains, recipients, _options.BaselineHalfLifeHours, _tracking[(int)kind]);
         return state;
     }
 

@@ -13,6 +13,7 @@ internal struct BucketRing
     private readonly int _length;
     private readonly int _width;
     private long _current = long.MinValue;
+    private WindowSums _total;
 
     public BucketRing(int buckets, int widthSeconds)
         : this(new WindowCounts[buckets], 0, buckets, widthSeconds)
@@ -58,7 +59,9 @@ internal struct BucketRing
         long clear = Math.Min(completed, _length);
         for (long i = 1; i <= clear; i++)
         {
-            _storage[Slot(_current + i)] = default;
+            ref var bucket = ref _storage[Slot(_current + i)];
+            _total.Subtract(in bucket);
+            bucket = default;
         }
 
         _current = index;
@@ -66,6 +69,23 @@ internal struct BucketRing
     }
 
     public readonly ref WindowCounts Current => ref _storage[Slot(_current)];
+
+    /// <summary>Adds to the current bucket and the running total (saturating per bucket).</summary>
+    public void Add(int messages, int recipients, int newDomains, int newDomainMessages, int refused, int nullSender)
+    {
+        ref var bucket = ref _storage[Slot(_current)];
+        _total.Subtract(in bucket);
+        bucket.Messages = WindowCounts.Add(bucket.Messages, messages);
+        bucket.Recipients = WindowCounts.Add(bucket.Recipients, recipients);
+        bucket.NewDomains = WindowCounts.Add(bucket.NewDomains, newDomains);
+        bucket.NewDomainMessages = WindowCounts.Add(bucket.NewDomainMessages, newDomainMessages);
+        bucket.Refused = WindowCounts.Add(bucket.Refused, refused);
+        bucket.NullSender = WindowCounts.Add(bucket.NullSender, nullSender);
+        _total.Add(in bucket);
+    }
+
+    /// <summary>The sum of every bucket of the ring, kept up to date on each add and clear (O(1)).</summary>
+    public readonly WindowSums Total => _total;
 
     /// <summary>The bucket <paramref name="back"/> steps before the current one (0 = current).</summary>
     public readonly ref readonly WindowCounts Back(int back) => ref _storage[Slot(_current - back)];
@@ -77,6 +97,11 @@ internal struct BucketRing
         if (_current == long.MinValue)
         {
             return sums;
+        }
+
+        if (buckets >= _length)
+        {
+            return _total;
         }
 
         int n = Math.Min(buckets, _length);

@@ -17,6 +17,20 @@ internal static class MonitorHash
         return Mix(h);
     }
 
+    /// <summary>The hash of an address and, in the same pass, of its domain (after the last '@').</summary>
+    public static ulong Address(string address, out ulong domain)
+    {
+        int at = address.LastIndexOf('@');
+        if (at < 0)
+        {
+            domain = Of(address);
+            return domain;
+        }
+
+        domain = Of(address.AsSpan(at + 1));
+        return Mix(Of(address.AsSpan(0, at)) ^ (domain * 0x9E3779B97F4A7C15UL));
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Mix(ulong z)
     {

@@ -62,7 +62,7 @@ public sealed class MonitorState
         + _domains.SketchBytes + _recipients.SketchBytes + (_lastAlert is null ? 0 : 24 + (_lastAlert.Length * 8));
 
     /// <summary>Counts one message. <paramref name="domainHashes"/> and <paramref name="recipientHashes"/> are per recipient.</summary>
-    internal void Record(long seconds, Observation observation, ReadOnlySpan<ulong> domainHashes, ReadOnlySpan<ulong> recipientHashes, double halfLifeHours)
+    internal void Record(long seconds, Observation observation, ReadOnlySpan<ulong> domainHashes, ReadOnlySpan<ulong> recipientHashes, double halfLifeHours, DistinctTracking tracking)
     {
         AdvanceTo(seconds, halfLifeHours);
         int newDomains = 0;
@@ -73,25 +73,33 @@ public sealed class MonitorState
                 newDomains++;
             }
 
-            _domains.Add(domainHashes[i], seconds);
-            _recipients.Add(recipientHashes[i], seconds);
+            if ((tracking & DistinctTracking.Domains) != 0)
+            {
+                _domains.Add(domainHashes[i], seconds);
+            }
+
+            if ((tracking & DistinctTracking.Recipients) != 0)
+            {
+                _recipients.Add(recipientHashes[i], seconds);
+            }
         }
 
         int recipients = domainHashes.Length;
         int isNull = observation.IsNullSender ? 1 : 0;
         int newMessage = newDomains > 0 ? 1 : 0;
-        Bump(ref _minutes.Current, recipients, newDomains, newMessage, observation.RefusedRecipients, isNull);
-        Bump(ref _tenMinutes.Current, recipients, newDomains, newMessage, observation.RefusedRecipients, isNull);
-        Bump(ref _hours.Current, recipients, newDomains, newMessage, observation.RefusedRecipients, isNull);
+        int refused = observation.RefusedRecipients;
+        _minutes.Add(1, recipients, newDomains, newMessage, refused, isNull);
+        _tenMinutes.Add(1, recipients, newDomains, newMessage, refused, isNull);
+        _hours.Add(1, recipients, newDomains, newMessage, refused, isNull);
     }
 
     /// <summary>Counts recipients refused after the fact (delivery results: bounces, 5xx at the next hop).</summary>
     internal void RecordRefused(long seconds, int count, double halfLifeHours)
     {
         AdvanceTo(seconds, halfLifeHours);
-        _minutes.Current.Refused = WindowCounts.Add(_minutes.Current.Refused, count);
-        _tenMinutes.Current.Refused = WindowCounts.Add(_tenMinutes.Current.Refused, count);
-        _hours.Current.Refused = WindowCounts.Add(_hours.Current.Refused, count);
+        _minutes.Add(0, 0, 0, 0, count, 0);
+        _tenMinutes.Add(0, 0, 0, 0, count, 0);
+        _hours.Add(0, 0, 0, 0, count, 0);
     }
 
     private void AdvanceTo(long seconds, double halfLifeHours)
@@ -108,20 +116,6 @@ public sealed class MonitorState
         _minutes.Advance(seconds);
         _tenMinutes.Advance(seconds);
         _hours.Advance(seconds);
-    }
-
-    private static void Bump(ref WindowCounts counts, int recipients, int newDomains, int newMessage, int refused, int isNull)
-    {
-        counts.Messages = WindowCounts.Add(counts.Messages, 1);
-        counts.Recipients = WindowCounts.Add(counts.Recipients, recipients);
-        counts.NewDomains = WindowCounts.Add(counts.NewDomains, newDomains);
-        counts.NewDomainMessages = WindowCounts.Add(counts.NewDomainMessages, newMessage);
-        if (refused > 0)
-        {
-            counts.Refused = WindowCounts.Add(counts.Refused, refused);
-        }
-
-        counts.NullSender = WindowCounts.Add(counts.NullSender, isNull);
     }
 
     /// <summary>The sums of a window: 1m = 2 minute buckets, 10m = 11, 1h = 7 ten-minute buckets, 24h = 25 hour buckets.</summary>
@@ -231,4 +225,13 @@ public sealed class MonitorState
         Array.Fill(times, long.MinValue);
         return times;
     }
+}
+
+/// <summary>Which distinct counters a key feeds: only those some rule of its scope reads (they cost the most per recipient).</summary>
+[Flags]
+internal enum DistinctTracking
+{
+    None = 0,
+    Domains = 1,
+    Recipients = 2,
 }

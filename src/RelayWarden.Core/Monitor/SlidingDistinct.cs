@@ -2,7 +2,7 @@ namespace RelayWarden.Core.Monitor;
 
 /// <summary>
 /// Distinct values seen in the last 10 minutes and the last hour. Exact while small: a table of
-/// (32-bit fingerprint, last seen) pairs packed in one word each. When more distinct values than the
+/// (32-bit fingerprint, last seen) pairs packed in one word each, open addressing. When more distinct values than the
 /// table holds were seen within the hour, it upgrades to a ring of twelve 5-minute HyperLogLog buckets
 /// (precision 6, standard error 13%), folded by register-wise max at query time, and downgrades after
 /// a quiet hour.
@@ -61,27 +61,38 @@ internal struct SlidingDistinct
         uint now = (uint)Relative(seconds);
         ulong fingerprint = ((hash >> 32) | 1UL) << 32;
         var table = _table.AsSpan(_offset, _capacity);
-        for (int i = 0; i < _count; i++)
+
+        // Open addressing with linear probing; slots are never emptied, only replaced once the table is full.
+        int home = (int)((uint)hash % (uint)_capacity);
+        for (int probe = 0; probe < _capacity; probe++)
         {
-            if ((table[i] & 0xFFFF_FFFF_0000_0000UL) == fingerprint)
+            int slot = home + probe;
+            if (slot >= _capacity)
             {
-                if (now > (uint)table[i])
+                slot -= _capacity;
+            }
+
+            ulong entry = table[slot];
+            if (entry == 0)
+            {
+                table[slot] = fingerprint | now;
+                _count++;
+                return;
+            }
+
+            if ((entry & 0xFFFF_FFFF_0000_0000UL) == fingerprint)
+            {
+                if (now > (uint)entry)
                 {
-                    table[i] = fingerprint | now;
+                    table[slot] = fingerprint | now;
                 }
 
                 return;
             }
         }
 
-        if (_count < _capacity)
-        {
-            table[_count++] = fingerprint | now;
-            return;
-        }
-
         int oldest = 0;
-        for (int i = 1; i < _count; i++)
+        for (int i = 1; i < _capacity; i++)
         {
             if ((uint)table[i] < (uint)table[oldest])
             {
@@ -136,9 +147,9 @@ internal struct SlidingDistinct
         long cutoff = Relative(seconds) - windowSeconds;
         var table = _table.AsSpan(_offset, _capacity);
         int n = 0;
-        for (int i = 0; i < _count; i++)
+        for (int i = 0; i < _capacity; i++)
         {
-            if ((uint)table[i] > cutoff)
+            if (table[i] != 0 && (uint)table[i] > cutoff)
             {
                 n++;
             }
@@ -152,8 +163,13 @@ internal struct SlidingDistinct
         _sketch = new byte[SketchBuckets * Registers];
         _sketchCurrent = Math.DivRem(seconds, SketchWidth, out _);
         var table = _table.AsSpan(_offset, _capacity);
-        for (int i = 0; i < _count; i++)
+        for (int i = 0; i < _capacity; i++)
         {
+            if (table[i] == 0)
+            {
+                continue;
+            }
+
             long seen = _base + (uint)table[i];
             long bucket = Math.DivRem(seen, SketchWidth, out _);
             if (bucket > _sketchCurrent - SketchBuckets)
@@ -165,6 +181,7 @@ internal struct SlidingDistinct
         }
 
         HyperLogLog.Add(_sketch.AsSpan(SketchSlot(_sketchCurrent) * Registers, Registers), Precision, MonitorHash.Mix((hash >> 32) | 1UL));
+        table.Clear();
         _count = 0;
     }
 
@@ -180,6 +197,7 @@ internal struct SlidingDistinct
         if (index - _sketchCurrent >= SketchBuckets)
         {
             _sketch = null;
+            _table.AsSpan(_offset, _capacity).Clear();
             _count = 0;
             return true;
         }

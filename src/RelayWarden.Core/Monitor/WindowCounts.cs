@@ -27,6 +27,16 @@ internal struct WindowSums
     public int Refused;
     public int NullSender;
 
+    public void Subtract(in WindowCounts counts)
+    {
+        Messages -= counts.Messages;
+        Recipients -= counts.Recipients;
+        NewDomains -= counts.NewDomains;
+        NewDomainMessages -= counts.NewDomainMessages;
+        Refused -= counts.Refused;
+        NullSender -= counts.NullSender;
+    }
+
     public void Add(in WindowCounts counts)
     {
         Messages += counts.Messages;

@@ -9,10 +9,11 @@ public class BucketRingTests
     {
         var ring = new BucketRing(3, 60);
         ring.Advance(0);
-        ring.Current.Messages = 5;
+        ring.Add(5, 0, 0, 0, 0, 0);
         ring.Advance(60);
-        ring.Current.Messages = 2;
+        ring.Add(2, 0, 0, 0, 0, 0);
         Assert.Equal(7, ring.Sum(3).Messages);
+        Assert.Equal(7, ring.Total.Messages);
         Assert.Equal(2, ring.Sum(1).Messages);
 
         ring.Advance(180);
@@ -26,7 +27,7 @@ public class BucketRingTests
     {
         var ring = new BucketRing(4, 60);
         ring.Advance(10);
-        ring.Current.Recipients = 9;
+        ring.Add(0, 9, 0, 0, 0, 0);
         Assert.Equal(3, ring.Advance(190));
         ring.Advance(100_000);
         Assert.Equal(0, ring.Sum(4).Recipients);
@@ -38,7 +39,7 @@ public class BucketRingTests
         var ring = new BucketRing(2, 60);
         ring.Advance(600);
         Assert.Equal(0, ring.Advance(30));
-        ring.Current.Messages = 1;
+        ring.Add(1, 0, 0, 0, 0, 0);
         Assert.Equal(1, ring.Sum(1).Messages);
     }
 
