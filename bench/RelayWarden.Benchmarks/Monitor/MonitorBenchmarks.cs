@@ -45,6 +45,14 @@ public class MonitorBenchmarks
         }
     }
 
+    /// <summary>Counts both hours into a fresh store and returns it (for the state-size measurement).</summary>
+    public IMonitorStore WarmAndMeasure(MonitorOptions options)
+    {
+        Warm(options);
+        ObserveRecipients();
+        return _monitor.Store;
+    }
+
     /// <summary>One hour of traffic; BenchmarkDotNet divides by the recipients (about 180,000).</summary>
     [Benchmark(OperationsPerInvoke = 180_000)]
     public int ObserveRecipients()

@@ -29,5 +29,15 @@ public static class MonitorQuick
                 output.WriteLine($"all keys {allKeys,-5} {name,-13}: {bench.RecipientCount / best,12:N0} recipient observations/s (best of 7)");
             }
         }
+
+        // State per active account: two hours of the workload, account keys only, evidence ring excluded.
+        var sized = new MonitorBenchmarks { AllKeys = false };
+        sized.Setup();
+        long before = GC.GetTotalMemory(forceFullCollection: true);
+        var store = sized.WarmAndMeasure(new MonitorOptions { EvidenceMessages = 16 });
+        long after = GC.GetTotalMemory(forceFullCollection: true);
+        int accounts = store.Count(RelayWarden.Core.Monitor.MonitorKeyKind.Account);
+        output.WriteLine($"state: {(after - before) / (double)accounts:N0} bytes per active account ({accounts:N0} accounts, dictionary entries and keys included)");
+        GC.KeepAlive(store);
     }
 }

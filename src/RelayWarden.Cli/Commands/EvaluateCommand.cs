@@ -111,20 +111,20 @@ internal static class EvaluateCommand
         }
 
         output.WriteLine();
-        output.WriteLine("| scenario | instances | detected | within 1 h | median TTD (s) | max TTD (s) | median msgs before enforcement | max msgs before enforcement | first rule |");
-        output.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        output.WriteLine("| scenario | instances | detected | within 1 h | median TTD (s) | max TTD (s) | median msgs before alert | enforced | median msgs before enforcement | max msgs before enforcement | first rule |");
+        output.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
         foreach (var kind in Enum.GetValues<ScenarioKind>())
         {
             var (messages, injected) = ScenarioGenerator.Generate(benign, kind, instances, seed + (int)kind, mapping);
             var result = EvaluationHarness.Run(benign, mapping, set, messages, injected, options);
             var summary = ScenarioSummary.Of(kind, result.Instances);
             string rules = string.Join(", ", summary.FirstRules.OrderByDescending(p => p.Value).Select(p => Invariant($"{p.Key} ({p.Value})")));
-            output.WriteLine(Invariant($"| {Label(kind)} | {summary.Instances} | {summary.Detected} ({summary.Recall:P0}) | {summary.DetectedWithinHour} | {Num(summary.MedianTtd)} | {Num(summary.MaxTtd)} | {summary.MedianSentBeforeEnforcement:0} | {summary.MaxSentBeforeEnforcement} | {rules} |"));
+            output.WriteLine(Invariant($"| {Label(kind)} | {summary.Instances} | {summary.Detected} ({summary.Recall:P0}) | {summary.DetectedWithinHour} | {Num(summary.MedianTtd)} | {Num(summary.MaxTtd)} | {summary.MedianSentBeforeAlert:0} | {summary.Enforced} | {summary.MedianSentBeforeEnforcement:0} | {summary.MaxSentBeforeEnforcement} | {rules} |"));
             if (verbose)
             {
                 foreach (var miss in result.Instances.Where(o => !o.Detected))
                 {
-                    output.WriteLine(Invariant($"|   missed {miss.Instance.Account} rate {miss.Instance.Rate:0.0}/h, {miss.Instance.Messages} msgs | | | | | | | | |"));
+                    output.WriteLine(Invariant($"|   missed {miss.Instance.Account} rate {miss.Instance.Rate:0.0}/h, {miss.Instance.Messages} msgs | | | | | | | | | | |"));
                 }
             }
         }
