@@ -34,7 +34,7 @@ public sealed class BehaviorMonitor
         _rules = [.. options.Rules];
         _dedupSeconds = (long)options.AlertDedup.TotalSeconds;
         _recent = new Observation?[Math.Max(16, options.EvidenceMessages)];
-        _tracking[(int)MonitorKeyKind.Account] = DistinctTracking.Domains;
+        _tracking[(int)MonitorKeyKind.Account] = DistinctTracking.Domains | DistinctTracking.Novelty;
         foreach (var rule in _rules)
         {
             foreach (var term in rule.When.Terms)
@@ -43,6 +43,8 @@ public sealed class BehaviorMonitor
                 {
                     SignalMeasure.Domains => DistinctTracking.Domains,
                     SignalMeasure.DistinctRecipients => DistinctTracking.Recipients,
+                    SignalMeasure.NewDomains or SignalMeasure.NewDomainMessages or SignalMeasure.NewDomainShare
+                        or SignalMeasure.KnownDomains or SignalMeasure.NewDomainMessagesVsBaseline => DistinctTracking.Novelty,
                     _ => DistinctTracking.None,
                 };
             }

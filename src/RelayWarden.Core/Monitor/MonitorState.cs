@@ -66,9 +66,9 @@ public sealed class MonitorState
     {
         AdvanceTo(seconds, halfLifeHours);
         int newDomains = 0;
-        for (int i = 0; i < domainHashes.Length; i++)
+        for (int i = 0; i < domainHashes.Length && tracking != DistinctTracking.None; i++)
         {
-            if (_known.Add(domainHashes[i]))
+            if ((tracking & DistinctTracking.Novelty) != 0 && _known.Add(domainHashes[i]))
             {
                 newDomains++;
             }
@@ -227,11 +227,13 @@ public sealed class MonitorState
     }
 }
 
-/// <summary>Which distinct counters a key feeds: only those some rule of its scope reads (they cost the most per recipient).</summary>
+/// <summary>Which per-recipient structures a key feeds: only those some rule of its scope reads (they cost the most per recipient).</summary>
 [Flags]
 internal enum DistinctTracking
 {
     None = 0,
     Domains = 1,
     Recipients = 2,
+    /// <summary>The Bloom filter of known domains (new-domain signals).</summary>
+    Novelty = 4,
 }
