@@ -43,7 +43,7 @@ public sealed class BehaviorMonitor
                 {
                     SignalMeasure.Domains => DistinctTracking.Domains,
                     SignalMeasure.DistinctRecipients => DistinctTracking.Recipients,
-                    SignalMeasure.NewDomains or SignalMeasure.NewDomainMessages or SignalMeasure.NewDomainShare
+                    SignalMeasure.NewDomains or SignalMeasure.NewDomainMessages or SignalMeasure.NewDomainShare or SignalMeasure.NewDomainSpread
                         or SignalMeasure.KnownDomains or SignalMeasure.NewDomainMessagesVsBaseline => DistinctTracking.Novelty,
                     _ => DistinctTracking.None,
                 };

@@ -23,6 +23,8 @@ public static class DefaultMonitorRules
             "The university heuristic: many distinct recipient domains in an hour, most of them new; applies from the first day."),
         Rule(MonitorRuleIds.NewDomainsHourly, "new_domain_messages.1h >= 20 and new_domain_messages_vs_baseline.1h >= 3 and history_days >= 7", MonitorSeverity.Medium, MonitorAction.Defer,
             "Moderate spam (30-100 messages an hour to new domains): 20 in an hour and 3x the account's own decayed peak."),
+        Rule(MonitorRuleIds.NewDomainsSustained, "new_domain_messages.1h >= 10 and new_domain_spread.1h >= 7 and history_days >= 7", MonitorSeverity.Medium, MonitorAction.Defer,
+            "Moderate spam is steady: new-domain messages in every 10-minute bucket of the last hour (real first contacts come in bursts)."),
         Rule(MonitorRuleIds.NewDomainsDaily, "new_domain_messages.24h >= 40 and history_days >= 7", MonitorSeverity.Low, MonitorAction.Alert,
             "Low-and-slow: 40 messages to new domains in a day (real maximum: 32)."),
         Rule(MonitorRuleIds.RefusedShare, "refused.1h >= 20 and refused_share.1h >= 0.3", MonitorSeverity.High, MonitorAction.Defer,

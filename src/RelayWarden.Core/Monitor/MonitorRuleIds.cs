@@ -7,6 +7,7 @@ public static class MonitorRuleIds
     public const string RcptDomainsSpread = "monitor.rcpt-domains.spread";
     public const string RcptDomainsVolume = "monitor.rcpt-domains.volume";
     public const string NewDomainsHourly = "monitor.new-domains.hourly";
+    public const string NewDomainsSustained = "monitor.new-domains.sustained";
     public const string NewDomainsDaily = "monitor.new-domains.daily";
     public const string NewAccountVolume = "monitor.new-account.volume";
     public const string NewAccountRecipients = "monitor.new-account.recipients";

@@ -27,6 +27,8 @@ public enum SignalMeasure
     HistoryDays,
     /// <summary>Domains the key has ever sent to (Bloom filter estimate).</summary>
     KnownDomains,
+    /// <summary>How many of the last seven 10-minute buckets hold a new-domain message: sustained novelty, not a one-off burst.</summary>
+    NewDomainSpread,
     /// <summary>messages.1h / the key's decayed hourly peak (at least 1).</summary>
     MessagesVsBaseline,
     /// <summary>recipients.1h / the key's decayed hourly peak (at least 1).</summary>
@@ -60,6 +62,7 @@ public readonly record struct MonitorSignal(SignalMeasure Measure, SignalWindow 
         (SignalMeasure.RefusedShare, "refused_share", [SignalWindow.OneMinute, SignalWindow.TenMinutes, SignalWindow.OneHour, SignalWindow.OneDay]),
         (SignalMeasure.Domains, "domains", [SignalWindow.TenMinutes, SignalWindow.OneHour]),
         (SignalMeasure.DistinctRecipients, "distinct_recipients", [SignalWindow.TenMinutes, SignalWindow.OneHour]),
+        (SignalMeasure.NewDomainSpread, "new_domain_spread", [SignalWindow.OneHour]),
         (SignalMeasure.MessagesVsBaseline, "messages_vs_baseline", [SignalWindow.OneHour]),
         (SignalMeasure.RecipientsVsBaseline, "recipients_vs_baseline", [SignalWindow.OneHour]),
         (SignalMeasure.NewDomainMessagesVsBaseline, "new_domain_messages_vs_baseline", [SignalWindow.OneHour]),

@@ -173,6 +173,17 @@ public sealed class MonitorState
                 return _domains.Count(seconds, (int)signal.Window);
             case SignalMeasure.DistinctRecipients:
                 return _recipients.Count(seconds, (int)signal.Window);
+            case SignalMeasure.NewDomainSpread:
+                int active = 0;
+                for (int i = 0; i < TenMinuteBuckets; i++)
+                {
+                    if (_tenMinutes.Back(i).NewDomainMessages > 0)
+                    {
+                        active++;
+                    }
+                }
+
+                return active;
             case SignalMeasure.MessagesVsBaseline:
                 return Sums(SignalWindow.OneHour).Messages / Math.Max(1f, _baseline.Messages);
             case SignalMeasure.RecipientsVsBaseline:

@@ -70,5 +70,24 @@ public class BucketRingTests
         Assert.Equal(2, state.Read(Signal("domains.1h"), now));
     }
 
+    [Fact]
+    public void New_domain_spread_counts_ten_minute_buckets_with_novelty()
+    {
+        var monitor = MonitorTestKit.Monitor();
+        var t = new DateTimeOffset(2025, 4, 21, 3, 0, 0, TimeSpan.Zero);
+        for (int i = 0; i < 7; i++)
+        {
+            monitor.Observe(MonitorTestKit.Message("ivy", t + TimeSpan.FromMinutes(i * 10), $"x@n{i}.example"));
+            monitor.Observe(MonitorTestKit.Message("ivy", t + TimeSpan.FromMinutes((i * 10) + 1), $"x@n{i}.example"));
+        }
+
+        Assert.True(monitor.Store.TryGet(MonitorKeyKind.Account, "ivy", out var state));
+        long now = (t + TimeSpan.FromMinutes(61)).ToUnixTimeSeconds();
+        Assert.Equal(7, state.Read(Signal("new_domain_spread.1h"), now));
+        Assert.Equal(7, state.Read(Signal("new_domain_messages.1h"), now));
+        Assert.Equal(14, state.Read(Signal("messages.1h"), now));
+        Assert.Equal(0.5, state.Read(Signal("new_domain_share.1h"), now));
+    }
+
     internal static MonitorSignal Signal(string name) => MonitorSignal.TryParse(name, out var signal) ? signal : throw new ArgumentException(name);
 }
