@@ -11,21 +11,6 @@ public enum ConditionOperator
     Less,
 }
 
-/// <summary>One term: <c>signal op number</c>.</summary>
-public readonly record struct ConditionTerm(MonitorSignal Signal, ConditionOperator Operator, double Threshold)
-{
-    public bool Holds(double value) => Operator switch
-    {
-        ConditionOperator.GreaterOrEqual => value >= Threshold,
-        ConditionOperator.Greater => value > Threshold,
-        ConditionOperator.LessOrEqual => value <= Threshold,
-        _ => value < Threshold,
-    };
-
-    public override string ToString() =>
-        $"{Signal} {Operator switch { ConditionOperator.GreaterOrEqual => ">=", ConditionOperator.Greater => ">", ConditionOperator.LessOrEqual => "<=", _ => "<" }} {Threshold.ToString(CultureInfo.InvariantCulture)}";
-}
-
 /// <summary>
 /// A rule's condition: terms joined by <c>and</c>, e.g.
 /// <c>new_domain_messages.1m &gt;= 8 and history_days &gt;= 7</c>. Every term must hold.

@@ -44,6 +44,22 @@ public class EvaluationHarnessTests
     }
 
     [Fact]
+    public void A_trial_blast_is_enforced_before_100_messages_and_suspended()
+    {
+        var benign = SyntheticOffice();
+        var (injected, instances) = ScenarioGenerator.Generate(benign, ScenarioKind.TrialBlast, 3, 5, DomainMapping.WorstCase);
+        var result = EvaluationHarness.Run(benign, DomainMapping.WorstCase, "office", injected, instances, MonitorOptions.Default);
+
+        Assert.Equal(0, result.FalseAlerts);
+        Assert.All(result.Instances, o =>
+        {
+            Assert.True(o.Detected);
+            Assert.True(o.SentBeforeEnforcement < 100);
+            Assert.True(o.TimeToDetect <= 60);
+        });
+    }
+
+    [Fact]
     public void The_generator_is_deterministic_for_a_seed()
     {
         var benign = SyntheticOffice();

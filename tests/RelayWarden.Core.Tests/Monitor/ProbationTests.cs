@@ -61,4 +61,19 @@ public class ProbationTests
         Assert.True(monitor.Lift(MonitorKeyKind.Account, "frank"));
         Assert.Null(monitor.Observe(MonitorTestKit.Message("frank", MonitorTestKit.Start + TimeSpan.FromDays(4), "a@b.example")).Action);
     }
+
+    [Fact]
+    public void Idle_keys_are_evicted_but_suspended_ones_are_kept()
+    {
+        var store = new InMemoryMonitorStore();
+        var monitor = new BehaviorMonitor(new MonitorOptions { Rules = [] }, store, TimeProvider.System);
+        monitor.Observe(MonitorTestKit.Message("idle", MonitorTestKit.Start, "a@b.example"));
+        monitor.Observe(MonitorTestKit.Message("held", MonitorTestKit.Start, "a@b.example"));
+        monitor.Suspend(MonitorKeyKind.Account, "held", "operator");
+
+        int removed = store.EvictIdle((MonitorTestKit.Start + TimeSpan.FromDays(2)).ToUnixTimeSeconds());
+        Assert.Equal(4, removed); // the idle account, the tenant and both envelope-sender keys
+        Assert.False(store.TryGet(MonitorKeyKind.Account, "idle", out _));
+        Assert.True(monitor.IsSuspended(MonitorKeyKind.Account, "held"));
+    }
 }
