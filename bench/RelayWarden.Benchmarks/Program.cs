@@ -11,6 +11,12 @@ public static class Program
             return await Protocol.PolicyLoad.RunAsync(args[1..]);
         }
 
+        if (args is ["monitor-quick"])
+        {
+            Monitor.MonitorQuick.Run(Console.Out);
+            return 0;
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

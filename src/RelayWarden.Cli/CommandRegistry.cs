@@ -10,5 +10,6 @@ internal static class CommandRegistry
         Commands.ServeCommand.Create,
         Commands.QueueCommand.Create,
         Commands.UserCommand.Create,
+        Commands.EvaluateCommand.Create,
     ];
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using RelayWarden.Core.Directory;
+using RelayWarden.Core.Monitor;
 using RelayWarden.Core.Policy;
 using RelayWarden.Mail.Addresses;
 using YamlDotNet.Core;
@@ -15,7 +16,7 @@ namespace RelayWarden.Hosting.Configuration;
 /// </summary>
 public static partial class ConfigLoader
 {
-    private static readonly string[] s_topKeys = ["data_dir", "listen", "relay", "policy", "blocklist", "tenants", "tls", "records"];
+    private static readonly string[] s_topKeys = ["data_dir", "listen", "relay", "policy", "blocklist", "tenants", "tls", "records", "monitor"];
 
     [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{0,62})$")]
     private static partial Regex TenantIdPattern();
@@ -72,6 +73,7 @@ public static partial class ConfigLoader
         var tenants = ReadTenants(nodes, YamlNodes.Get(root, "tenants"));
         var tls = ReadTls(nodes, YamlNodes.Get(root, "tls"), baseDir);
         var records = ReadRecords(nodes, YamlNodes.Get(root, "records"));
+        var monitor = ReadMonitor(nodes, YamlNodes.Get(root, "monitor"));
 
         var directory = TenantDirectory.Build(tenants, out var directoryErrors);
         errors.AddRange(directoryErrors.Select(e => new ConfigError(e.Place, e.Message)));
@@ -88,6 +90,7 @@ public static partial class ConfigLoader
             Relay = relay,
             Tls = tls,
             Records = records,
+            Monitor = monitor,
         };
     }
 

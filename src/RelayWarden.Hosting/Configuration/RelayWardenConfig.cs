@@ -1,5 +1,6 @@
 using System.Net;
 using RelayWarden.Core.Directory;
+using RelayWarden.Core.Monitor;
 using RelayWarden.Core.Policy;
 
 namespace RelayWarden.Hosting.Configuration;
@@ -28,6 +29,9 @@ public sealed class RelayWardenConfig
 
     /// <summary><c>records:</c> — the decision records.</summary>
     public RecordsOptions Records { get; init; } = new();
+
+    /// <summary><c>monitor:</c> — behavior monitoring rules and settings. Default: the shipped rule set (docs/MONITOR.md).</summary>
+    public MonitorOptions Monitor { get; init; } = MonitorOptions.Default;
 }
 
 /// <summary><c>tls:</c> — PEM certificate and key for STARTTLS; neither means a self-signed one generated under <c>data_dir/tls</c>.</summary>

@@ -1,0 +1,31 @@
+namespace RelayWarden.Core.Monitor;
+
+/// <summary>Settings of the behavior monitor (<c>monitor:</c> in the configuration).</summary>
+public sealed record MonitorOptions
+{
+    /// <summary><c>monitor.enabled</c>. Default true.</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>The rules, in order. Default <see cref="DefaultMonitorRules.All"/>.</summary>
+    public IReadOnlyList<MonitorRule> Rules { get; init; } = DefaultMonitorRules.All;
+
+    /// <summary>
+    /// <c>monitor.alert_dedup_minutes</c>: one alert per key and rule within this time; the rule's action
+    /// still applies to every message. Default 24 h: an operator gets one page per incident, not thousands.
+    /// </summary>
+    public TimeSpan AlertDedup { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// <c>monitor.baseline_half_life_hours</c>: how fast an account's remembered hourly peak fades. Default 720 (30 days):
+    /// a monthly report run is still remembered next month, so it does not look like a hijack.
+    /// </summary>
+    public double BaselineHalfLifeHours { get; init; } = 720;
+
+    /// <summary>
+    /// How many latest observations (of all keys) are kept for alert evidence: top recipient domains,
+    /// sample message ids and subject hashes. Default 16,384; memory is bounded whatever the account count.
+    /// </summary>
+    public int EvidenceMessages { get; init; } = 16_384;
+
+    public static MonitorOptions Default { get; } = new();
+}
