@@ -11,6 +11,11 @@ public static class Program
             return await Protocol.PolicyLoad.RunAsync(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "milter-load")
+        {
+            return await Protocol.MilterLoad.RunAsync(args[1..]);
+        }
+
         if (args is ["monitor-quick"])
         {
             Monitor.MonitorQuick.Run(Console.Out);
