@@ -175,6 +175,44 @@ public class MilterServerTests
     }
 
     [Fact]
+    public async Task A_silent_peer_is_dropped_after_the_read_timeout_without_harming_others()
+    {
+        var (server, _) = MilterTestClient.StartServer(limits: new MilterLimits { ReadTimeout = TimeSpan.FromMilliseconds(300) });
+        await using var _ = server;
+        using var silent = await MilterTestClient.ConnectAsync(server);
+        using var busy = await MilterTestClient.ConnectAsync(server);
+        await busy.NegotiateAsync();
+        var silentClosed = silent.IsClosedAsync();
+        int exchanges = 0;
+        while (!silentClosed.IsCompleted)
+        {
+            // The busy peer keeps talking (within its timeout) while the silent one is dropped.
+            Assert.Equal("c", await busy.MailAsync("<alice@acme.example>"));
+            exchanges++;
+            await Task.Delay(100);
+        }
+
+        Assert.True(await silentClosed);
+        Assert.True(exchanges >= 2, $"only {exchanges} exchanges before the silent peer was dropped");
+        Assert.Equal("c", await busy.MailAsync("<alice@acme.example>"));
+    }
+
+    [Fact]
+    public async Task A_packet_cut_in_the_middle_closes_only_that_connection()
+    {
+        var (server, _) = MilterTestClient.StartServer();
+        await using var _ = server;
+        using var good = await MilterTestClient.ConnectAsync(server);
+        await good.NegotiateAsync();
+        var cut = await MilterTestClient.ConnectAsync(server);
+        await cut.SendRawAsync([0, 0, 0, 50, (byte)'M', (byte)'<']); // promises 50 octets, sends 2, hangs up
+        cut.Dispose();
+        Assert.Equal("c", await good.MailAsync("<alice@acme.example>"));
+        await Task.Delay(200);
+        Assert.Equal(1, server.Connections);
+    }
+
+    [Fact]
     public async Task Unknown_commands_are_answered_with_continue()
     {
         var (server, _) = MilterTestClient.StartServer();
