@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using RelayWarden.Core.Policy;
+using RelayWarden.Net;
 
 namespace RelayWarden.Milter;
 
@@ -17,105 +18,30 @@ public sealed class MilterServer : IAsyncDisposable
     private readonly Func<SenderAuthorization> _engine;
     private readonly MilterLimits _limits;
     private readonly ILogger _logger;
-    private readonly Socket _listener;
-    private readonly string? _unixPath;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly List<Task> _sessions = [];
-    private readonly object _gate = new();
-    private Task? _acceptLoop;
-    private int _connections;
-    private long _ids;
+    private readonly ConnectionListener _listener;
 
     public MilterServer(string address, Func<SenderAuthorization> engine, MilterLimits limits, ILogger logger)
     {
         _engine = engine;
         _limits = limits;
         _logger = logger;
-        EndPoint endpoint;
-        if (address.StartsWith("unix:", StringComparison.Ordinal))
-        {
-            _unixPath = address[5..];
-            if (File.Exists(_unixPath))
-            {
-                File.Delete(_unixPath); // a stale socket from a previous run
-            }
-
-            endpoint = new UnixDomainSocketEndPoint(_unixPath);
-            _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        }
-        else
-        {
-            string text = address.StartsWith("inet:", StringComparison.Ordinal) ? address[5..] : address;
-            var ip = IPEndPoint.Parse(text);
-            endpoint = ip;
-            _listener = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        }
-
-        _listener.Bind(endpoint);
+        _listener = new ConnectionListener(address, "milter", limits.MaxConnections, logger, RunAsync);
     }
 
     /// <summary>The bound address: <c>inet:127.0.0.1:PORT</c> or <c>unix:PATH</c>.</summary>
-    public string Address => _listener.LocalEndPoint is IPEndPoint ip ? $"inet:{ip}" : $"unix:{_unixPath}";
+    public string Address => _listener.Address;
 
-    public int Connections => Volatile.Read(ref _connections);
+    public int Connections => _listener.Connections;
 
-    public void Start()
+    public void Start() => _listener.Start();
+
+    private async Task RunAsync(Socket socket, long id, CancellationToken stopping)
     {
-        _listener.Listen(512);
-        _acceptLoop = AcceptLoopAsync();
-        _logger.LogInformation("milter: listening on {Address}", Address);
-    }
-
-    private async Task AcceptLoopAsync()
-    {
-        while (!_stopping.IsCancellationRequested)
-        {
-            Socket client;
-            try
-            {
-                client = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
-            {
-                break;
-            }
-            catch (SocketException exception)
-            {
-                _logger.LogWarning("milter: accept failed: {Error}", exception.SocketErrorCode);
-                continue;
-            }
-
-            if (Interlocked.Increment(ref _connections) > _limits.MaxConnections)
-            {
-                Interlocked.Decrement(ref _connections);
-                _logger.LogWarning("milter: connection refused: {Max} connections open", _limits.MaxConnections);
-                client.Dispose();
-                continue;
-            }
-
-            if (client.AddressFamily != AddressFamily.Unix)
-            {
-                client.NoDelay = true; // answer each event at once: no delayed-ACK stalls
-            }
-
-            var session = Task.Run(() => RunAsync(client));
-            lock (_gate)
-            {
-                _sessions.RemoveAll(t => t.IsCompleted);
-                _sessions.Add(session);
-            }
-        }
-    }
-
-    private async Task RunAsync(Socket socket)
-    {
-        long id = Interlocked.Increment(ref _ids);
         await using var stream = new NetworkStream(socket, ownsSocket: true);
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024));
         var session = new MilterSession(_engine, _limits);
         var replies = new List<MilterReply>(2);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         try
         {
             while (true)
@@ -184,7 +110,6 @@ public sealed class MilterServer : IAsyncDisposable
         finally
         {
             await reader.CompleteAsync().ConfigureAwait(false);
-            Interlocked.Decrement(ref _connections);
         }
     }
 
@@ -250,32 +175,8 @@ public sealed class MilterServer : IAsyncDisposable
         return true;
     }
 
-    public async Task StopAsync(TimeSpan drain)
-    {
-        _listener.Close();
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        if (_acceptLoop is not null)
-        {
-            await _acceptLoop.ConfigureAwait(false);
-        }
+    /// <summary>Stops accepting, lets connections finish their current event until <paramref name="drain"/>, then cancels.</summary>
+    public Task StopAsync(TimeSpan drain) => _listener.StopAsync(drain);
 
-        Task[] sessions;
-        lock (_gate)
-        {
-            sessions = [.. _sessions];
-        }
-
-        await Task.WhenAny(Task.WhenAll(sessions), Task.Delay(drain)).ConfigureAwait(false);
-        if (_unixPath is not null && File.Exists(_unixPath))
-        {
-            File.Delete(_unixPath);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
-        _stopping.Dispose();
-        _listener.Dispose();
-    }
+    public ValueTask DisposeAsync() => _listener.DisposeAsync();
 }

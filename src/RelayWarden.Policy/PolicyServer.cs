@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using RelayWarden.Core.Policy;
+using RelayWarden.Net;
 
 namespace RelayWarden.Policy;
 
@@ -17,85 +18,30 @@ public sealed class PolicyServer : IAsyncDisposable
     private readonly PolicyDecider _decider;
     private readonly PolicyLimits _limits;
     private readonly ILogger _logger;
-    private readonly Socket _listener;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly List<Task> _sessions = [];
-    private readonly object _gate = new();
-    private Task? _acceptLoop;
-    private int _connections;
+    private readonly ConnectionListener _listener;
     private long _requests;
-    private long _sessionIds;
 
     public PolicyServer(IPEndPoint endpoint, PolicyDecider decider, PolicyLimits limits, ILogger logger)
     {
         _decider = decider;
         _limits = limits;
         _logger = logger;
-        _listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        _listener.Bind(endpoint);
+        _listener = new ConnectionListener(endpoint.ToString(), "policy", limits.MaxConnections, logger, RunSessionAsync);
     }
 
     /// <summary>The bound address (the port is known after binding port 0).</summary>
-    public IPEndPoint LocalEndPoint => (IPEndPoint)_listener.LocalEndPoint!;
+    public IPEndPoint LocalEndPoint => _listener.LocalEndPoint!;
 
     /// <summary>Requests answered since start.</summary>
     public long Requests => Interlocked.Read(ref _requests);
 
     /// <summary>Open connections.</summary>
-    public int Connections => Volatile.Read(ref _connections);
+    public int Connections => _listener.Connections;
 
-    public void Start()
+    public void Start() => _listener.Start();
+
+    private async Task RunSessionAsync(Socket socket, long id, CancellationToken stopping)
     {
-        _listener.Listen(512);
-        _acceptLoop = AcceptLoopAsync();
-        _logger.LogInformation("policy: listening on {Endpoint}", LocalEndPoint);
-    }
-
-    private async Task AcceptLoopAsync()
-    {
-        while (!_stopping.IsCancellationRequested)
-        {
-            Socket client;
-            try
-            {
-                client = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-            catch (SocketException exception)
-            {
-                _logger.LogWarning("policy: accept failed: {Error}", exception.SocketErrorCode);
-                continue;
-            }
-            catch (ObjectDisposedException)
-            {
-                break;
-            }
-
-            if (Interlocked.Increment(ref _connections) > _limits.MaxConnections)
-            {
-                Interlocked.Decrement(ref _connections);
-                _logger.LogWarning("policy: connection from {Peer} refused: {Max} connections open", client.RemoteEndPoint, _limits.MaxConnections);
-                client.Dispose();
-                continue;
-            }
-
-            client.NoDelay = true; // one small answer per request: never wait for a delayed ACK
-            var session = Task.Run(() => RunSessionAsync(client));
-            lock (_gate)
-            {
-                _sessions.RemoveAll(t => t.IsCompleted);
-                _sessions.Add(session);
-            }
-        }
-    }
-
-    private async Task RunSessionAsync(Socket socket)
-    {
-        long id = Interlocked.Increment(ref _sessionIds);
         var peer = socket.RemoteEndPoint;
         int errors = 0;
         long answered = 0;
@@ -103,10 +49,10 @@ public sealed class PolicyServer : IAsyncDisposable
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024));
         var requests = new PolicyRequestReader(reader, _limits);
         var request = new PolicyRequest();
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         try
         {
-            while (!_stopping.IsCancellationRequested)
+            while (!stopping.IsCancellationRequested)
             {
                 idle.CancelAfter(_limits.IdleTimeout); // restarts the idle timer: one timer per connection, not per request
                 PolicyReadResult result;
@@ -178,7 +124,6 @@ public sealed class PolicyServer : IAsyncDisposable
         finally
         {
             await reader.CompleteAsync().ConfigureAwait(false);
-            Interlocked.Decrement(ref _connections);
             _logger.LogDebug("policy[{Session}]: closed after {Answered} answers", id, answered);
         }
     }
@@ -229,33 +174,9 @@ public sealed class PolicyServer : IAsyncDisposable
     /// <summary>Stops accepting, lets sessions finish their current request until <paramref name="drain"/>, then cancels.</summary>
     public async Task StopAsync(TimeSpan drain)
     {
-        _listener.Close();
-        if (_acceptLoop is not null)
-        {
-            await _stopping.CancelAsync().ConfigureAwait(false);
-            try
-            {
-                await _acceptLoop.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
-
-        Task[] sessions;
-        lock (_gate)
-        {
-            sessions = [.. _sessions];
-        }
-
-        await Task.WhenAny(Task.WhenAll(sessions), Task.Delay(drain)).ConfigureAwait(false);
-        _logger.LogInformation("policy: stopped after {Requests} requests", Requests);
+        await _listener.StopAsync(drain).ConfigureAwait(false);
+        _logger.LogInformation("policy: {Requests} requests answered", Requests);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
-        _stopping.Dispose();
-        _listener.Dispose();
-    }
+    public ValueTask DisposeAsync() => _listener.DisposeAsync();
 }
