@@ -14,35 +14,10 @@ size=4096
 tmp="$(mktemp -d /tmp/relaywarden-mta.XXXXXX)"
 chmod 755 "$tmp"
 pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-  bash "$root/tests/RelayWarden.Conformance.Tests/postfix-instance.sh" stop "$tmp/postfix" >/dev/null 2>&1
-  sleep 0.5; rm -rf "$tmp"
-}
-trap cleanup EXIT
-log() { printf '== %s\n' "$*" >&2; }
-
-for tool in smtp-source smtp-sink postfix python3 dotnet; do
-  command -v "$tool" >/dev/null || { echo "bench/mta.sh: $tool is required (./test.sh installs postfix)" >&2; exit 2; }
-done
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-free_run() { python3 - "$1" <<'PY'
-import socket, random, sys
-n = int(sys.argv[1])
-for _ in range(100):
-    base = random.randint(20000, 40000); socks = []
-    try:
-        for i in range(n):
-            s = socket.socket(); s.bind(("127.0.0.1", base + i)); socks.append(s)
-        print(base); break
-    except OSError: pass
-    finally: [s.close() for s in socks]
-PY
-}
+source "$root/bench/lib.sh"
+trap bench_cleanup EXIT
+require_tools smtp-source smtp-sink postfix python3 dotnet
 rw_jiffies() { awk '{print $14+$15}' "/proc/$rw_pid/stat" 2>/dev/null || echo 0; }   # RelayWarden's own user+system time
-busy_jiffies() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }   # user nice system irq softirq
-hz=$(getconf CLK_TCK)
 queue_empty() { [ -z "$(find "$tmp/postfix/queue/incoming" "$tmp/postfix/queue/active" "$tmp/postfix/queue/maildrop" -type f 2>/dev/null | head -n 1)" ]; }
 
 # RelayWarden with only the milter and policy listeners; the sending tenant owns 127.0.0.1.
@@ -69,7 +44,7 @@ pids+=($!)
 
 base=$(free_run 4)
 log "starting a private Postfix on 127.0.0.1:$base-$((base + 3))"
-bash "$root/tests/RelayWarden.Conformance.Tests/postfix-instance.sh" start "$tmp/postfix" "$base" "$sink_port" \
+postfix_instance start "$tmp/postfix" "$base" "$sink_port" \
   "inet:127.0.0.1:$milter_port" "inet:127.0.0.1:$policy_port" || exit 1
 
 # run NAME PORT COUNT SESSIONS -> "msgs_per_s cpu_ms_per_msg"

@@ -12,24 +12,11 @@ messages="${1:-2000}"
 sessions=20
 size=4096
 tmp="$(mktemp -d /tmp/relaywarden-bench.XXXXXX)"
+chmod 755 "$tmp"   # the private Postfix (user postfix) must reach its queue under it
 pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-  [ -f "$tmp/postfix/main.cf" ] && postfix -c "$tmp/postfix" stop >/dev/null 2>&1
-  sleep 0.5; rm -rf "$tmp"
-}
-trap cleanup EXIT
-log() { printf '== %s\n' "$*" >&2; }
-
-for tool in smtp-source smtp-sink postfix python3 dotnet; do
-  command -v "$tool" >/dev/null || { echo "bench/relay.sh: $tool is required (./test.sh installs postfix)" >&2; exit 2; }
-done
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-busy_jiffies() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }   # user nice system irq softirq
-hz=$(getconf CLK_TCK)
-
-wait_port() { for _ in $(seq 1 200); do python3 -c "import socket; socket.create_connection(('127.0.0.1',$1),1)" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+source "$root/bench/lib.sh"
+trap bench_cleanup EXIT
+require_tools smtp-source smtp-sink postfix python3 dotnet
 
 # The latency probe: 4 connections x 100 messages, time from the final CRLF.CRLF to the reply.
 latency() {
@@ -122,48 +109,16 @@ wait $idle_pid
 delivered_errors=$(grep -c 'status=deferred\|status=failed' "$tmp/relay/log")
 
 # --- Postfix (stock, private instance) --------------------------------------------------------
-pf_port=$(free_port)
-pf="$tmp/postfix"; mkdir -p "$pf" "$tmp/pq" "$tmp/pd"; chmod 755 "$tmp"; chown postfix "$tmp/pd"
-cat >"$pf/main.cf" <<CF
-compatibility_level = 3.6
-queue_directory = $tmp/pq
-data_directory = $tmp/pd
-command_directory = /usr/sbin
-daemon_directory = /usr/lib/postfix/sbin
-meta_directory = /etc/postfix
-shlib_directory = /usr/lib/postfix
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = bench.postfix
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-relayhost = [127.0.0.1]:$sink_port
-smtpd_recipient_restrictions = permit_mynetworks, reject
-alias_maps =
-alias_database =
-local_recipient_maps =
-maillog_file = $tmp/postfix.log
-maillog_file_prefixes = /tmp
-default_process_limit = 100
-smtp_destination_concurrency_limit = 20
-default_destination_concurrency_limit = 20
-smtpd_client_connection_count_limit = 0
-CF
-# Debian's master.cf with the smtp service on our port and no chroot.
-awk -v port="$pf_port" '
-  /^smtp +inet/ { $1 = "127.0.0.1:" port }
-  /^[a-z0-9.:]+ +(inet|unix|unix-dgram|fifo|pass)/ && $5 == "y" { $5 = "n" }
-  { print }' /etc/postfix/master.cf >"$pf/master.cf"
+# The same private instance the conformance tests use; its fourth port is plain Postfix.
+pf_base=$(free_run 4); pf_port=$((pf_base + 3))
 postfix_rate=""; postfix_cpu=""; pf_p50=""; pf_p99=""
 # postfix(1) logs to stderr only on a terminal: script(1) gives it one, so failures are shown.
-if script -qc "postfix -c $pf check && postfix -c $pf start" /dev/null >"$tmp/pfcheck" 2>&1 && wait_port "$pf_port"; then
+if postfix_instance start "$tmp/postfix" "$pf_base" "$sink_port" - - "default_process_limit = 100" "smtpd_client_connection_count_limit = 0" >"$tmp/pfcheck" 2>&1 && wait_port "$pf_port"; then
   log "warm-up postfix"
   smtp-source -s 4 -m 200 -l "$size" -f alice@acme.example -t bob@customer.example "127.0.0.1:$pf_port"
   sleep 2
   log "postfix: $messages messages, $sessions sessions"
-  read -r postfix_rate postfix_cpu < <(run postfix "$pf_port" "find $tmp/pq/incoming $tmp/pq/active $tmp/pq/deferred $tmp/pq/maildrop -type f 2>/dev/null | wc -l")
+  read -r postfix_rate postfix_cpu < <(run postfix "$pf_port" "find $tmp/postfix/queue/incoming $tmp/postfix/queue/active $tmp/postfix/queue/deferred $tmp/postfix/queue/maildrop -type f 2>/dev/null | wc -l")
   read -r pf_p50 pf_p99 < <(latency "$pf_port")
 else
   echo "bench/relay.sh: the private Postfix did not start:" >&2; cat "$tmp/pfcheck" >&2
