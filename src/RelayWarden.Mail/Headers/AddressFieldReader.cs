@@ -350,17 +350,20 @@ public static class AddressFieldReader
                 char c = Current;
                 if (c == '"')
                 {
-                    if (!TryQuotedString(out var content))
+                    // A display name's quoted string is only judged, never kept: scan it in place.
+                    int open = _pos;
+                    if (!TryQuotedString(out _, keep: false))
                     {
                         return Fail(AddressAmbiguity.Unparsable, "unterminated quoted string");
                     }
 
+                    var content = _text.AsSpan(open + 1, _pos - open - 2);
                     if (content.Contains("=?", StringComparison.Ordinal))
                     {
                         return Fail(AddressAmbiguity.HiddenInQuotedString, "an encoded word inside a quoted string");
                     }
 
-                    if (content.AsSpan().IndexOfAny('<', '>') >= 0)
+                    if (content.IndexOfAny('<', '>') >= 0)
                     {
                         return Fail(AddressAmbiguity.NameMimicsAddress, "the display name holds angle brackets");
                     }
@@ -435,17 +438,15 @@ public static class AddressFieldReader
 
             if (Current == '"')
             {
-                if (!TryQuotedString(out local))
+                // Most quoted strings are display names: find the end first, keep the text only for a local part.
+                if (!TryQuotedString(out _, keep: false) || AtEnd || Current != '@')
                 {
                     _pos = start;
                     return false;
                 }
 
-                if (AtEnd || Current != '@')
-                {
-                    _pos = start;
-                    return false;
-                }
+                _pos = start;
+                TryQuotedString(out local);
 
                 if (local.Length == 0 || local.AsSpan().IndexOfAny("@%!<>\",:;\\[]") >= 0 || local.Contains("=?", StringComparison.Ordinal))
                 {
@@ -516,9 +517,10 @@ public static class AddressFieldReader
             return true;
         }
 
-        private bool TryQuotedString(out string content)
+        /// <summary>Reads a quoted string at the cursor; with <paramref name="keep"/> false only its end is found (no allocation).</summary>
+        private bool TryQuotedString(out string content, bool keep = true)
         {
-            var builder = new StringBuilder();
+            var builder = keep ? new StringBuilder() : null;
             int start = _pos;
             _pos++;
             while (!AtEnd)
@@ -531,7 +533,7 @@ public static class AddressFieldReader
                         break;
                     }
 
-                    builder.Append('\\').Append(_text[_pos + 1]);
+                    builder?.Append('\\').Append(_text[_pos + 1]);
                     _pos += 2;
                     continue;
                 }
@@ -539,11 +541,11 @@ public static class AddressFieldReader
                 _pos++;
                 if (c == '"')
                 {
-                    content = builder.ToString();
+                    content = builder?.ToString() ?? string.Empty;
                     return true;
                 }
 
-                builder.Append(c);
+                builder?.Append(c);
             }
 
             _pos = start;
