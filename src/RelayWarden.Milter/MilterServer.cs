@@ -4,6 +4,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using RelayWarden.Core.Monitor;
 using RelayWarden.Core.Policy;
 
 namespace RelayWarden.Milter;
@@ -25,6 +26,12 @@ public sealed class MilterServer : IAsyncDisposable
     private Task? _acceptLoop;
     private int _connections;
     private long _ids;
+
+    /// <summary>The shared behavior monitor, asked at end of headers; null when off.</summary>
+    public IMonitorGate? Monitor { get; init; }
+
+    /// <summary>The clock for the monitor's event time.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 
     public MilterServer(string address, Func<SenderAuthorization> engine, MilterLimits limits, ILogger logger)
     {
@@ -113,7 +120,7 @@ public sealed class MilterServer : IAsyncDisposable
         long id = Interlocked.Increment(ref _ids);
         await using var stream = new NetworkStream(socket, ownsSocket: true);
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024));
-        var session = new MilterSession(_engine, _limits);
+        var session = new MilterSession(_engine, _limits, Monitor, Time);
         var replies = new List<MilterReply>(2);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         try

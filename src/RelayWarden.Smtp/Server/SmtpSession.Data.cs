@@ -5,6 +5,8 @@ using System.Net.Security;
 using System.Security.Authentication;
 using System.Text;
 using RelayWarden.Core.Directory;
+using RelayWarden.Core.Monitor;
+using RelayWarden.Mail.Headers;
 using RelayWarden.Core.Policy;
 using RelayWarden.Smtp.Spool;
 
@@ -46,6 +48,7 @@ internal sealed partial class SmtpSession
         string mailFrom = _mailFrom;
         var recipients = _recipients.ToArray();
         var rcptArguments = _rcptArguments.ToArray();
+        int rcptRefused = _rcptRefused;
         ResetTransaction();
         if (rejection != DataRejection.None)
         {
@@ -65,7 +68,13 @@ internal sealed partial class SmtpSession
         {
             ClientIp = ClientIp, AuthLogin = _authLogin, MailFrom = mailFrom, Recipients = rcptArguments, Message = message,
         };
-        var verdict = _server.Engine.Evaluate(submission, SubmissionStage.Data);
+        var engine = _server.Engine();
+        var verdict = engine.Evaluate(submission, SubmissionStage.Data);
+        if (verdict.Action is not (VerdictAction.Reject or VerdictAction.Defer) && _server.Monitor is { } monitor && verdict.Tenant is { } tenant)
+        {
+            verdict = MonitorVerdicts.Merge(verdict, monitor.Observe(Observe(engine, tenant, mailFrom, recipients, rcptRefused, message.Span)));
+        }
+
         if (verdict.Action is VerdictAction.Reject or VerdictAction.Defer)
         {
             Refuse("smtp.data", verdict, mailFrom, rcptArguments, verdict.Reply, message.Span);
@@ -81,6 +90,7 @@ internal sealed partial class SmtpSession
             Received = _server.Time.GetUtcNow(),
             Tenant = verdict.Tenant,
             ClientIp = ClientIp.ToString(),
+            Account = _authLogin ?? (verdict.Tenant is { } owner ? AccountKey.ForIp(owner, ClientIp.ToString()) : null),
         };
         byte[] received = ReceivedHeader(id, recipients);
         try
@@ -99,6 +109,27 @@ internal sealed partial class SmtpSession
         var accepted = SmtpReplies.ForData(verdict, id);
         Reply(accepted);
         Record("smtp.data", verdict, mailFrom, rcptArguments, accepted, message.Span, id);
+    }
+
+    /// <summary>The message as the monitor sees it: account, envelope, recipients, message id and the subject's hash (never the subject).</summary>
+    private Observation Observe(SenderAuthorization engine, string tenant, string mailFrom, string[] recipients, int rcptRefused, ReadOnlySpan<byte> message)
+    {
+        var block = HeaderBlock.Read(message, HeaderLimits.Default);
+        string? subject = FieldValue(message, block.Subject);
+        var directoryTenant = _authLogin is { } login ? engine.Directory.FindLogin(login)?.Tenant : engine.Directory.FindTenant(tenant);
+        return new Observation
+        {
+            Time = _server.Time.GetUtcNow(),
+            Account = _authLogin ?? AccountKey.ForIp(tenant, ClientIp.ToString()),
+            Tenant = tenant,
+            ClientIp = ClientIp.ToString(),
+            EnvelopeSender = ReversePathAddress(mailFrom),
+            Recipients = recipients,
+            RefusedRecipients = rcptRefused,
+            AccountCreatedAt = directoryTenant?.CreatedAt,
+            MessageId = FieldValue(message, block.MessageId),
+            SubjectHash = subject is null ? null : Observation.HashSubject(subject),
+        };
     }
 
     private static string ReversePathAddress(string mailFrom)
@@ -325,7 +356,7 @@ internal sealed partial class SmtpSession
                 return true;
         }
 
-        var account = _server.Engine.Directory.FindLogin(login);
+        var account = _server.Engine().Directory.FindLogin(login);
         bool ok = PasswordHash.Verify(password, account?.PasswordHash) && account is not null;
         _server.Log.Write("smtp.auth", ("session", Id), ("client", ClientIp), ("mechanism", mechanism), ("login", login), ("result", ok ? "ok" : "failed"));
         if (!ok)
