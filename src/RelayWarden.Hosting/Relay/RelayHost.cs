@@ -44,7 +44,7 @@ public sealed class RelayHost : IAsyncDisposable
         int cleared = Spool.ClearTemp();
         Records = SqliteDecisionStore.Open(Path.Combine(config.DataDir, "records.db"), line => log.Write("records.error", ("detail", line)));
         var policy = config.Policy with { MaxRecipients = config.Relay.MaxRecipients };
-        Control = SqliteControlStore.Open(Path.Combine(config.DataDir, "control.db"));
+        Control = ControlStores.Open(config);
         Engines = new EngineSource(config, policy, Control, time, log);
         Alerts = new AlertDispatcher(config.Alerts, Control, log, Spool, hostname, time);
         Monitor = new MonitorService(new BehaviorMonitor(config.Monitor, new InMemoryMonitorStore(), time), Engines, Alerts, log);
