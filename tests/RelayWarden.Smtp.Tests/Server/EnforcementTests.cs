@@ -124,6 +124,35 @@ public sealed class EnforcementTests
     }
 
     [Fact]
+    public async Task Probation_rule_defers_a_young_tenant_and_not_an_old_one()
+    {
+        string now = DateTimeOffset.UtcNow.AddHours(-1).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        string old = DateTimeOffset.UtcNow.AddDays(-30).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        string tenants = $"""
+              - id: newco
+                created_at: {now}
+                domains: [newco.example]
+                networks: [127.0.0.50/32]
+              - id: oldco
+                created_at: {old}
+                domains: [oldco.example]
+                networks: [127.0.0.60/32]
+            """;
+        await using var relay = await TestRelay.StartAsync(topExtra: Monitor("account_age_hours < 48 and messages.1m >= 2", "defer"), tenantsExtra: tenants);
+        using (var young = await HelloAsync(relay, "127.0.0.50"))
+        {
+            Assert.StartsWith("250 ", await SendAsync(young, from: "a@newco.example"));
+            Assert.StartsWith("451 4.7.1 ", await SendAsync(young, from: "a@newco.example"));
+        }
+
+        using (var established = await HelloAsync(relay, "127.0.0.60"))
+        {
+            Assert.StartsWith("250 ", await SendAsync(established, from: "a@oldco.example"));
+            Assert.StartsWith("250 ", await SendAsync(established, from: "a@oldco.example"));
+        }
+    }
+
+    [Fact]
     public async Task Monitor_hold_rule_accepts_into_the_hold_folder()
     {
         await using var relay = await TestRelay.StartAsync(topExtra: Monitor("messages.1m >= 1", "hold"));
