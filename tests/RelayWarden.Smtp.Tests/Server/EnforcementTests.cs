@@ -153,7 +153,7 @@ public sealed class EnforcementTests
     }
 
     [Fact]
-    public async Task Monitor_hold_rule_accepts_into_the_hold_folder()
+    public async Task Monitor_hold_rule_accepts_into_the_hold_folder_until_queue_release()
     {
         await using var relay = await TestRelay.StartAsync(topExtra: Monitor("messages.1m >= 1", "hold"));
         using var client = await HelloAsync(relay);
@@ -162,6 +162,13 @@ public sealed class EnforcementTests
         Assert.True(relay.Host.Spool.TryRead(held, out var envelope, out _, held: true));
         Assert.Equal("acme/127.0.0.10", envelope.Account);
         Assert.Empty(relay.Host.Spool.List());
+        Assert.False(Directory.Exists(relay.Outbox) && Directory.GetFiles(relay.Outbox, "*.eml").Length > 0);
+
+        // An operator releases it; the running relay delivers it.
+        var release = Cli("queue", "release", "--config", ConfigPath(relay), held);
+        Assert.True(release.Exit == 0, release.Error);
+        Assert.True(await TestRelay.EventuallyAsync(() => Directory.Exists(relay.Outbox) && Directory.GetFiles(relay.Outbox, "*.eml").Length == 1, TimeSpan.FromSeconds(10)), relay.Log);
+        Assert.Empty(relay.Host.Spool.List(held: true));
     }
 
     [Fact]
