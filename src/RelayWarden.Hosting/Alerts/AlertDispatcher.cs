@@ -69,7 +69,20 @@ public sealed class AlertDispatcher : IAsyncDisposable
             {
                 while (reader.TryRead(out var alert))
                 {
-                    await DispatchAsync(alert).ConfigureAwait(false);
+                    try
+                    {
+                        await DispatchAsync(alert).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+                    {
+                        return;
+                    }
+#pragma warning disable CA1031 // The alert loop's fault domain: one bad alert never stops the others.
+                    catch (Exception exception)
+#pragma warning restore CA1031
+                    {
+                        _log.Write("alert.error", ("channel", "dispatch"), ("rule", alert.Rule), ("error", $"{exception.GetType().Name}: {exception.Message}"));
+                    }
                 }
             }
         }

@@ -131,7 +131,16 @@ public sealed class MonitorService : IMonitorGate
 
         if (changed)
         {
-            _engines.Refresh();
+            try
+            {
+                _engines.Refresh();
+            }
+#pragma warning disable CA1031 // The poll loop retries within 2 s; the monitor already refuses the account.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                _log.Write("control.error", ("error", $"{exception.GetType().Name}: {exception.Message}"));
+            }
         }
     }
 
