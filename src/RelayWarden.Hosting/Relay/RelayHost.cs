@@ -97,7 +97,7 @@ public sealed class RelayHost : IAsyncDisposable
 
         Runner.Start();
         Engines.Start();
-        _doors = MtaDoors.Start(config, engine, Monitor, log);
+        _doors = MtaDoors.Start(config, engine, Monitor, log, time);
         log.Write("relay.start", ("smtp", _listener?.LocalEndPoint.ToString() ?? "off"),
             ("milter", _doors.Milter?.Address ?? "off"), ("policy", _doors.Policy?.LocalEndPoint.ToString() ?? "off"),
             ("auth_without_tls", config.Listen.SmtpAuthWithoutTls && _listener is not null && IPAddress.IsLoopback(_listener.LocalEndPoint.Address) ? "yes (loopback)" : "no"),

@@ -225,6 +225,43 @@ public sealed class EnforcementTests
     }
 
     [Fact]
+    public async Task A_CLI_suspension_reaches_the_policy_door_of_the_same_host()
+    {
+        await using var relay = await TestRelay.StartAsync(listenExtra: "  smtp_auth_without_tls: true\n  policy: 127.0.0.1:0\n");
+        var endpoint = relay.Host.Doors.Policy!.LocalEndPoint;
+        string request = "request=smtpd_access_policy\nprotocol_state=RCPT\nclient_address=127.0.0.10\nsender=alice@acme.example\n" +
+            "recipient=bob@customer.example\nsasl_username=\ninstance=1.2.3\n\n";
+        Assert.Equal("action=DUNNO", await PolicyAsync(endpoint, request));
+
+        Assert.Equal(0, Cli("account", "suspend", "--config", ConfigPath(relay), "acme/127.0.0.10").Exit);
+        Assert.True(await TestRelay.EventuallyAsync(() => relay.Host.Engines.Current.Suspensions.Count == 1, s_pickup), relay.Log);
+        Assert.Equal("action=550 5.7.1 Account suspended, contact your provider", await PolicyAsync(endpoint, request));
+    }
+
+    private static async Task<string> PolicyAsync(IPEndPoint endpoint, string request)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(endpoint);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        var answer = new StringBuilder();
+        var buffer = new byte[1024];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        while (!answer.ToString().EndsWith("\n\n", StringComparison.Ordinal))
+        {
+            int n = await stream.ReadAsync(buffer, timeout.Token);
+            if (n == 0)
+            {
+                break;
+            }
+
+            answer.Append(Encoding.ASCII.GetString(buffer, 0, n));
+        }
+
+        return answer.ToString().TrimEnd('\n');
+    }
+
+    [Fact]
     public async Task Webhook_is_retried_until_the_receiver_accepts_and_the_operators_get_an_email()
     {
         using var hook = new FlakyHttpReceiver(failures: 2);
