@@ -6,7 +6,6 @@ using System.Security.Authentication;
 using System.Text;
 using RelayWarden.Core.Directory;
 using RelayWarden.Core.Monitor;
-using RelayWarden.Mail.Headers;
 using RelayWarden.Core.Policy;
 using RelayWarden.Smtp.Spool;
 
@@ -72,7 +71,7 @@ internal sealed partial class SmtpSession
         var verdict = engine.Evaluate(submission, SubmissionStage.Data);
         if (verdict.Action is not (VerdictAction.Reject or VerdictAction.Defer) && _server.Monitor is { } monitor && verdict.Tenant is { } tenant)
         {
-            verdict = MonitorVerdicts.Merge(verdict, monitor.Observe(Observe(engine, tenant, mailFrom, recipients, rcptRefused, message.Span)));
+            verdict = MonitorVerdicts.Merge(verdict, monitor.Observe(Observations.From(submission, tenant, engine.Directory, rcptRefused, _server.Time.GetUtcNow())));
         }
 
         if (verdict.Action is VerdictAction.Reject or VerdictAction.Defer)
@@ -109,27 +108,6 @@ internal sealed partial class SmtpSession
         var accepted = SmtpReplies.ForData(verdict, id);
         Reply(accepted);
         Record("smtp.data", verdict, mailFrom, rcptArguments, accepted, message.Span, id);
-    }
-
-    /// <summary>The message as the monitor sees it: account, envelope, recipients, message id and the subject's hash (never the subject).</summary>
-    private Observation Observe(SenderAuthorization engine, string tenant, string mailFrom, string[] recipients, int rcptRefused, ReadOnlySpan<byte> message)
-    {
-        var block = HeaderBlock.Read(message, HeaderLimits.Default);
-        string? subject = FieldValue(message, block.Subject);
-        var directoryTenant = _authLogin is { } login ? engine.Directory.FindLogin(login)?.Tenant : engine.Directory.FindTenant(tenant);
-        return new Observation
-        {
-            Time = _server.Time.GetUtcNow(),
-            Account = _authLogin ?? AccountKey.ForIp(tenant, ClientIp.ToString()),
-            Tenant = tenant,
-            ClientIp = ClientIp.ToString(),
-            EnvelopeSender = ReversePathAddress(mailFrom),
-            Recipients = recipients,
-            RefusedRecipients = rcptRefused,
-            AccountCreatedAt = directoryTenant?.CreatedAt,
-            MessageId = FieldValue(message, block.MessageId),
-            SubjectHash = subject is null ? null : Observation.HashSubject(subject),
-        };
     }
 
     private static string ReversePathAddress(string mailFrom)
