@@ -164,23 +164,16 @@ public sealed class MilterSession
     }
 
     /// <summary>Has the monitor count the message (when the engine lets it through) and merges its decision.</summary>
-    private Verdict Observe(Verdict verdict)
+    private Verdict Observe(Verdict verdict) => MonitorVerdicts.Apply(_monitor, verdict, tenant =>
     {
-        if (_monitor is null || verdict.Tenant is not { } tenant || verdict.Action is VerdictAction.Reject or VerdictAction.Defer)
-        {
-            return verdict;
-        }
-
-        var engine = _engine();
         var submission = Submission();
         var withHeader = new Submission
         {
             ClientIp = submission.ClientIp, AuthLogin = submission.AuthLogin, MailFrom = submission.MailFrom, Recipients = submission.Recipients,
             Message = _header.WrittenMemory,
         };
-        var observation = Observations.From(withHeader, tenant, engine.Directory, _refusedRecipients, _time.GetUtcNow());
-        return MonitorVerdicts.Merge(verdict, _monitor.Observe(observation));
-    }
+        return Observations.From(withHeader, tenant, _engine().Directory, _refusedRecipients, _time.GetUtcNow());
+    });
 
     private Submission Submission() => new()
     {

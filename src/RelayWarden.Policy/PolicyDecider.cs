@@ -104,15 +104,12 @@ public sealed class PolicyDecider
         {
             Track(request, recipient!, accepted: verdict.Action is VerdictAction.Relay or VerdictAction.Hold);
         }
-        else if (state == "END-OF-MESSAGE" && _monitor is not null && verdict.Tenant is { } tenant && verdict.Action is not (VerdictAction.Reject or VerdictAction.Defer))
+        else if (state == "END-OF-MESSAGE")
         {
             var tracked = Take(request);
-            var observed = new Submission
-            {
-                ClientIp = client, AuthLogin = submission.AuthLogin, MailFrom = submission.MailFrom, Recipients = tracked?.Recipients ?? [],
-            };
-            var observation = Observations.From(observed, tenant, engine.Directory, tracked?.Refused ?? 0, _time.GetUtcNow());
-            verdict = MonitorVerdicts.Merge(verdict, _monitor.Observe(observation));
+            verdict = MonitorVerdicts.Apply(_monitor, verdict, tenant => Observations.From(
+                new Submission { ClientIp = client, AuthLogin = submission.AuthLogin, MailFrom = submission.MailFrom, Recipients = tracked?.Recipients ?? [] },
+                tenant, engine.Directory, tracked?.Refused ?? 0, _time.GetUtcNow()));
         }
 
         return (PolicyActions.For(verdict), verdict);

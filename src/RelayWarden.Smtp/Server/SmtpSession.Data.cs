@@ -69,10 +69,8 @@ internal sealed partial class SmtpSession
         };
         var engine = _server.Engine();
         var verdict = engine.Evaluate(submission, SubmissionStage.Data);
-        if (verdict.Action is not (VerdictAction.Reject or VerdictAction.Defer) && _server.Monitor is { } monitor && verdict.Tenant is { } tenant)
-        {
-            verdict = MonitorVerdicts.Merge(verdict, monitor.Observe(Observations.From(submission, tenant, engine.Directory, rcptRefused, _server.Time.GetUtcNow())));
-        }
+        verdict = MonitorVerdicts.Apply(_server.Monitor, verdict,
+            tenant => Observations.From(submission, tenant, engine.Directory, rcptRefused, _server.Time.GetUtcNow()));
 
         if (verdict.Action is VerdictAction.Reject or VerdictAction.Defer)
         {

@@ -78,4 +78,32 @@ public class SuspensionsTests
         var rejected = relay with { Action = VerdictAction.Reject, Reply = MonitorDecision.RejectReply };
         Assert.Equal(VerdictAction.Reject, MonitorVerdicts.Merge(rejected, defer).Action);
     }
+
+    private sealed class CountingGate : IMonitorGate
+    {
+        public int Observed { get; private set; }
+
+        public MonitorDecision Observe(Observation observation)
+        {
+            Observed++;
+            return MonitorDecision.None;
+        }
+
+        public void ObserveRefused(string account, DateTimeOffset time, int count)
+        {
+        }
+    }
+
+    [Fact]
+    public void Only_messages_the_engine_lets_through_for_a_tenant_are_observed()
+    {
+        var gate = new CountingGate();
+        Observation Build(string tenant) => new() { Time = s_now, Account = tenant, Tenant = tenant };
+        MonitorVerdicts.Apply(gate, new Verdict(VerdictAction.Relay, SmtpReply.Accepted, "acme", []), Build);
+        MonitorVerdicts.Apply(gate, new Verdict(VerdictAction.Hold, SmtpReply.Held, "acme", []), Build);
+        MonitorVerdicts.Apply(gate, new Verdict(VerdictAction.Reject, MonitorDecision.RejectReply, "acme", []), Build);
+        MonitorVerdicts.Apply(gate, new Verdict(VerdictAction.Defer, MonitorDecision.DeferReply, "acme", []), Build);
+        MonitorVerdicts.Apply(gate, new Verdict(VerdictAction.Relay, SmtpReply.Accepted, null, []), Build);
+        Assert.Equal(2, gate.Observed);
+    }
 }
