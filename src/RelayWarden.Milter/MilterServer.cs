@@ -4,6 +4,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using RelayWarden.Core.Monitor;
 using RelayWarden.Core.Policy;
 using RelayWarden.Net;
 
@@ -19,6 +20,12 @@ public sealed class MilterServer : IAsyncDisposable
     private readonly MilterLimits _limits;
     private readonly ILogger _logger;
     private readonly ConnectionListener _listener;
+
+    /// <summary>The shared behavior monitor, asked at end of headers; null when off.</summary>
+    public IMonitorGate? Monitor { get; init; }
+
+    /// <summary>The clock for the monitor's event time.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 
     public MilterServer(string address, Func<SenderAuthorization> engine, MilterLimits limits, ILogger logger)
     {
@@ -39,7 +46,7 @@ public sealed class MilterServer : IAsyncDisposable
     {
         await using var stream = new NetworkStream(socket, ownsSocket: true);
         var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024));
-        var session = new MilterSession(_engine, _limits);
+        var session = new MilterSession(_engine, _limits, Monitor, Time);
         var replies = new List<MilterReply>(2);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         try

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Text;
+using RelayWarden.Core.Monitor;
 using RelayWarden.Core.Policy;
 
 namespace RelayWarden.Milter;
@@ -22,11 +23,22 @@ public sealed class MilterSession
     private string? _mailFrom;
     private bool _headerOverflow;
     private Verdict? _held;
+    private int _refusedRecipients;
+    private readonly IMonitorGate? _monitor;
+    private readonly TimeProvider _time;
 
     public MilterSession(Func<SenderAuthorization> engine, MilterLimits limits)
+        : this(engine, limits, null, TimeProvider.System)
+    {
+    }
+
+    /// <summary>A session that also has each message watched by the shared monitor at end of headers.</summary>
+    public MilterSession(Func<SenderAuthorization> engine, MilterLimits limits, IMonitorGate? monitor, TimeProvider time)
     {
         _engine = engine;
         _limits = limits;
+        _monitor = monitor;
+        _time = time;
     }
 
     /// <summary>The last verdict reached (for logs and records).</summary>
@@ -72,6 +84,10 @@ public sealed class MilterSession
                 {
                     _recipients.Add(recipient);
                 }
+                else
+                {
+                    _refusedRecipients++;
+                }
 
                 Decide(verdict, replies);
                 return true;
@@ -90,7 +106,7 @@ public sealed class MilterSession
                     return true;
                 }
 
-                Decide(Evaluate(SubmissionStage.Data), replies);
+                Decide(Observe(Evaluate(SubmissionStage.Data)), replies);
                 return true;
             case MilterProtocol.EndOfBody:
                 if (_held is { } held)
@@ -147,6 +163,18 @@ public sealed class MilterSession
         return _engine().Evaluate(submission, stage);
     }
 
+    /// <summary>Has the monitor count the message (when the engine lets it through) and merges its decision.</summary>
+    private Verdict Observe(Verdict verdict) => MonitorVerdicts.Apply(_monitor, verdict, tenant =>
+    {
+        var submission = Submission();
+        var withHeader = new Submission
+        {
+            ClientIp = submission.ClientIp, AuthLogin = submission.AuthLogin, MailFrom = submission.MailFrom, Recipients = submission.Recipients,
+            Message = _header.WrittenMemory,
+        };
+        return Observations.From(withHeader, tenant, _engine().Directory, _refusedRecipients, _time.GetUtcNow());
+    });
+
     private Submission Submission() => new()
     {
         ClientIp = _client ?? (_macros.TryGetValue("client_addr", out var addr) && IPAddress.TryParse(addr, out var ip) ? ip : null),
@@ -162,6 +190,7 @@ public sealed class MilterSession
         _header.Clear();
         _headerOverflow = false;
         _held = null;
+        _refusedRecipients = 0;
     }
 
     private bool Negotiate(ReadOnlySpan<byte> data, List<MilterReply> replies)

@@ -1,4 +1,5 @@
 using System.Net;
+using RelayWarden.Core.Monitor;
 using RelayWarden.Core.Policy;
 
 namespace RelayWarden.Policy;
@@ -9,10 +10,36 @@ namespace RelayWarden.Policy;
 /// </summary>
 public sealed class PolicyDecider
 {
+    private const int MaxTrackedMessages = 10_000;
+
     private readonly Func<SenderAuthorization> _engine;
+    private readonly IMonitorGate? _monitor;
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    // Recipients seen at RCPT per message (Postfix's "instance"), until END-OF-MESSAGE hands them to the monitor.
+    private readonly Dictionary<string, Tracked> _messages = new(StringComparer.Ordinal);
+    private readonly Queue<string> _order = new();
 
     /// <param name="engine">The current engine (a new one replaces it on reload).</param>
-    public PolicyDecider(Func<SenderAuthorization> engine) => _engine = engine;
+    public PolicyDecider(Func<SenderAuthorization> engine)
+        : this(engine, null, TimeProvider.System)
+    {
+    }
+
+    /// <summary>A decider that also has each message watched by the shared monitor at END-OF-MESSAGE (recipients collected at RCPT).</summary>
+    public PolicyDecider(Func<SenderAuthorization> engine, IMonitorGate? monitor, TimeProvider time)
+    {
+        _engine = engine;
+        _monitor = monitor;
+        _time = time;
+    }
+
+    private sealed class Tracked
+    {
+        public List<string> Recipients { get; } = [];
+
+        public int Refused { get; set; }
+    }
 
     /// <summary>The <c>action=</c> value for a request, and the verdict when one was reached.</summary>
     public (string Action, Verdict? Verdict) Decide(PolicyRequest request)
@@ -67,12 +94,76 @@ public sealed class PolicyDecider
             var atRecipient = engine.EvaluateRecipient(submission, $"<{recipient}>");
             if (atRecipient.Action != VerdictAction.Relay)
             {
+                Track(request, recipient!, accepted: false);
                 return (PolicyActions.For(atRecipient), atRecipient);
             }
         }
 
         var verdict = engine.Evaluate(submission, SubmissionStage.Mail);
+        if (state == "RCPT")
+        {
+            Track(request, recipient!, accepted: verdict.Action is VerdictAction.Relay or VerdictAction.Hold);
+        }
+        else if (state == "END-OF-MESSAGE")
+        {
+            var tracked = Take(request);
+            verdict = MonitorVerdicts.Apply(_monitor, verdict, tenant => Observations.From(
+                new Submission { ClientIp = client, AuthLogin = submission.AuthLogin, MailFrom = submission.MailFrom, Recipients = tracked?.Recipients ?? [] },
+                tenant, engine.Directory, tracked?.Refused ?? 0, _time.GetUtcNow()));
+        }
+
         return (PolicyActions.For(verdict), verdict);
+    }
+
+    private void Track(PolicyRequest request, string recipient, bool accepted)
+    {
+        if (_monitor is null || request[PolicyAttributes.Instance] is not { Length: > 0 } instance)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (!_messages.TryGetValue(instance, out var tracked))
+            {
+                while (_messages.Count >= MaxTrackedMessages && _order.TryDequeue(out string? oldest))
+                {
+                    _messages.Remove(oldest);
+                }
+
+                tracked = new Tracked();
+                _messages[instance] = tracked;
+                _order.Enqueue(instance);
+                if (_order.Count > 2 * MaxTrackedMessages)
+                {
+                    var live = _order.Where(_messages.ContainsKey).ToList(); // drop the names of messages already taken
+                    _order.Clear();
+                    live.ForEach(_order.Enqueue);
+                }
+            }
+
+            if (accepted)
+            {
+                tracked.Recipients.Add(recipient);
+            }
+            else
+            {
+                tracked.Refused++;
+            }
+        }
+    }
+
+    private Tracked? Take(PolicyRequest request)
+    {
+        if (request[PolicyAttributes.Instance] is not { Length: > 0 } instance)
+        {
+            return null;
+        }
+
+        lock (_gate)
+        {
+            return _messages.Remove(instance, out var tracked) ? tracked : null;
+        }
     }
 
     private static string Short(string? text) =>

@@ -43,7 +43,8 @@ internal sealed class MilterTestClient : IDisposable
         return new MilterTestClient(socket);
     }
 
-    public static (MilterServer Server, SenderAuthorization Engine) StartServer(string address = "inet:127.0.0.1:0", PolicyOptions? options = null, MilterLimits? limits = null)
+    public static (MilterServer Server, SenderAuthorization Engine) StartServer(string address = "inet:127.0.0.1:0", PolicyOptions? options = null, MilterLimits? limits = null,
+        RelayWarden.Core.Monitor.IMonitorGate? monitor = null)
     {
         var directory = TenantDirectory.Build(
         [
@@ -61,7 +62,7 @@ internal sealed class MilterTestClient : IDisposable
         ], out var errors);
         Assert.Empty(errors);
         var engine = new SenderAuthorization(directory, Blocklist.Empty, options ?? PolicyOptions.Default, TimeProvider.System);
-        var server = new MilterServer(address, () => engine, limits ?? MilterLimits.Default, NullLogger.Instance);
+        var server = new MilterServer(address, () => engine, limits ?? MilterLimits.Default, NullLogger.Instance) { Monitor = monitor };
         server.Start();
         return (server, engine);
     }

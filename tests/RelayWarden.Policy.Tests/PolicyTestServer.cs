@@ -10,7 +10,7 @@ namespace RelayWarden.Policy.Tests;
 /// <summary>A policy server on 127.0.0.1 with a small directory: acme (192.0.2.0/24, login alice), a self-service trial (198.51.100.0/24).</summary>
 internal sealed class PolicyTestServer : IAsyncDisposable
 {
-    public PolicyTestServer(PolicyOptions? options = null, PolicyLimits? limits = null)
+    public PolicyTestServer(PolicyOptions? options = null, PolicyLimits? limits = null, RelayWarden.Core.Monitor.IMonitorGate? monitor = null)
     {
         var directory = TenantDirectory.Build(
         [
@@ -24,7 +24,7 @@ internal sealed class PolicyTestServer : IAsyncDisposable
         ], out var errors);
         Assert.Empty(errors);
         var engine = new SenderAuthorization(directory, Blocklist.Empty, options ?? PolicyOptions.Default, TimeProvider.System);
-        Server = new PolicyServer(new IPEndPoint(IPAddress.Loopback, 0), new PolicyDecider(() => engine), limits ?? PolicyLimits.Default, NullLogger.Instance);
+        Server = new PolicyServer(new IPEndPoint(IPAddress.Loopback, 0), new PolicyDecider(() => engine, monitor, TimeProvider.System), limits ?? PolicyLimits.Default, NullLogger.Instance);
         Server.Start();
     }
 

@@ -4,7 +4,7 @@ using RelayWarden.Smtp.Spool;
 namespace RelayWarden.Cli.Commands;
 
 /// <summary>
-/// <c>relaywarden queue list|flush|delete ID</c>: the spool under <c>data_dir/spool</c>, for operators.
+/// <c>relaywarden queue list|flush|delete ID|release ID</c>: the spool under <c>data_dir/spool</c>, for operators.
 /// Works beside a running relay (it rescans the spool).
 /// </summary>
 internal static class QueueCommand
@@ -15,6 +15,38 @@ internal static class QueueCommand
         command.Subcommands.Add(List(io));
         command.Subcommands.Add(Flush(io));
         command.Subcommands.Add(Delete(io));
+        command.Subcommands.Add(Release(io));
+        return command;
+    }
+
+    private static Command Release(CliIo io)
+    {
+        var config = ConfigOption();
+        var id = new Argument<string>("ID") { Description = "The queue id of a held message (from 'queue list')." };
+        var command = new Command("release", "Release a held message (quarantined by a hold rule) for delivery.") { config, id };
+        command.SetAction(parse =>
+        {
+            if (Open(io, "release", parse.GetValue(config)!) is not { } spool)
+            {
+                return Program.UsageError;
+            }
+
+            string queueId = parse.GetValue(id)!;
+            if (queueId.Length == 0 || queueId.Any(c => !char.IsAsciiHexDigit(c)))
+            {
+                io.Error.WriteLine($"relaywarden queue release: '{queueId}' is not a queue id");
+                return Program.UsageError;
+            }
+
+            if (!spool.Release(queueId))
+            {
+                io.Error.WriteLine($"relaywarden queue release: no held message {queueId}");
+                return 1;
+            }
+
+            io.Out.WriteLine($"released {queueId}");
+            return 0;
+        });
         return command;
     }
 

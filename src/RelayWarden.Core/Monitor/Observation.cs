@@ -34,5 +34,12 @@ public sealed class Observation
     /// <summary>A hash of the subject (never the subject itself), for alert evidence.</summary>
     public string? SubjectHash { get; init; }
 
+    /// <summary>The subject's hash as every front door writes it (16 hex digits): equal subjects, equal hashes; never reversible to the text.</summary>
+    public static string HashSubject(string subject)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        return MonitorHash.Of(subject.Trim()).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public bool IsNullSender => string.IsNullOrEmpty(EnvelopeSender) || EnvelopeSender == "<>";
 }

@@ -11,6 +11,9 @@ public static class RuleIds
     public const string RelayDenied = "relay.denied";
     public const string LoginUnknown = "account.login.unknown";
     public const string AccountSuspended = "account.suspended";
+
+    /// <summary>The account (SASL login, or <c>tenant/ip</c>) is suspended in the control store, by an operator or the monitor.</summary>
+    public const string LoginSuspended = "account.login-suspended";
     public const string TrialOutbound = "account.trial-outbound";
 
     public const string BlockedIp = "blocklist.ip";
@@ -82,7 +85,7 @@ public static class RuleIds
     {
         var all = new List<string>
         {
-            RelayDenied, LoginUnknown, AccountSuspended, TrialOutbound, BlockedIp, BlockedLogin, BlockedDomain, BlockedAddress,
+            RelayDenied, LoginUnknown, AccountSuspended, LoginSuspended, TrialOutbound, BlockedIp, BlockedLogin, BlockedDomain, BlockedAddress,
             EnvelopeSyntax, EnvelopeInvalidDomain, EnvelopeOtherTenant, EnvelopeExternal, EnvelopeLoginAddress,
             HeaderMalformed, FromMissing, FromSeveralWithoutSender, FromForwarded, FromExternal,
             RecipientSyntax, RecipientRouting, RecipientInvalidDomain, RecipientLimit, EngineError,

@@ -33,7 +33,8 @@ public static class RuleReplies
         {
             case RuleIds.RelayDenied: return s_relayDenied;
             case RuleIds.LoginUnknown: return s_loginUnknown;
-            case RuleIds.AccountSuspended: return s_suspended;
+            case RuleIds.AccountSuspended:
+            case RuleIds.LoginSuspended: return s_suspended;
             case RuleIds.TrialOutbound: return s_trial;
             case RuleIds.EnvelopeSyntax: return s_envelopeSyntax;
             case RuleIds.EnvelopeInvalidDomain: return s_envelopeDomain;

@@ -1,5 +1,7 @@
 using System.Net;
+using RelayWarden.Core.Control;
 using RelayWarden.Core.Directory;
+using RelayWarden.Core.Monitor;
 using RelayWarden.Mail.Addresses;
 using RelayWarden.Mail.Headers;
 
@@ -16,14 +18,26 @@ public sealed class SenderAuthorization
     private readonly Blocklist _blocklist;
     private readonly PolicyOptions _options;
     private readonly TimeProvider _time;
+    private readonly Suspensions _suspensions;
 
     public SenderAuthorization(TenantDirectory directory, Blocklist blocklist, PolicyOptions options, TimeProvider time)
+        : this(directory, blocklist, Suspensions.None, options, time)
+    {
+    }
+
+    /// <summary>The engine with the suspended accounts and tenants (refused at MAIL until lifted).</summary>
+    public SenderAuthorization(TenantDirectory directory, Blocklist blocklist, Suspensions suspensions, PolicyOptions options, TimeProvider time)
     {
         _directory = directory;
         _blocklist = blocklist;
+        _suspensions = suspensions;
         _options = options;
         _time = time;
     }
+
+    public Blocklist Blocklist => _blocklist;
+
+    public Suspensions Suspensions => _suspensions;
 
     public TenantDirectory Directory => _directory;
 
@@ -164,6 +178,7 @@ public sealed class SenderAuthorization
             verdict.Fail(RuleIds.AccountSuspended, $"tenant '{tenant.Id}' is suspended", new Evidence { Tenant = tenant.Id });
         }
 
+        CheckSuspensions(submission, context);
         if (!tenant.MaySendOutbound)
         {
             verdict.Fail(RuleIds.TrialOutbound, $"tenant '{tenant.Id}' is a self-service trial: no outbound relay", new Evidence { Tenant = tenant.Id });
@@ -184,6 +199,30 @@ public sealed class SenderAuthorization
             verdict.Fail(RuleIds.BlockedLogin, $"login '{context.User.Login}' is blocklisted{Why(login)}", new Evidence { Address = context.User.Login, Tenant = tenant.Id });
         }
     }
+
+    private void CheckSuspensions(Submission submission, Context context)
+    {
+        if (_suspensions.IsEmpty)
+        {
+            return;
+        }
+
+        var tenant = context.Tenant;
+        if (_suspensions.Find(SuspensionScope.Tenant, tenant.Id) is { } onTenant)
+        {
+            context.Verdict.Fail(RuleIds.AccountSuspended, $"tenant '{tenant.Id}' is suspended by {onTenant.By} since {onTenant.At:u}{Why(onTenant.Why)}",
+                new Evidence { Tenant = tenant.Id });
+        }
+
+        string? account = context.User?.Login ?? (submission.ClientIp is { } ip ? AccountKey.ForIp(tenant.Id, ip.ToString()) : null);
+        if (account is not null && _suspensions.Find(SuspensionScope.Account, account) is { } onAccount)
+        {
+            context.Verdict.Fail(RuleIds.LoginSuspended, $"account '{account}' is suspended by {onAccount.By} since {onAccount.At:u}{Why(onAccount.Why)}",
+                new Evidence { Address = account, Tenant = tenant.Id });
+        }
+    }
+
+    private static string Why(string? why) => why is { Length: > 0 } ? $": {why}" : string.Empty;
 
     private static string Why(BlockEntry entry) => entry.Reason is { Length: > 0 } reason ? $": {reason}" : string.Empty;
 

@@ -16,7 +16,7 @@ namespace RelayWarden.Hosting.Configuration;
 /// </summary>
 public static partial class ConfigLoader
 {
-    private static readonly string[] s_topKeys = ["data_dir", "listen", "relay", "policy", "blocklist", "tenants", "tls", "records", "monitor"];
+    private static readonly string[] s_topKeys = ["data_dir", "listen", "relay", "policy", "blocklist", "tenants", "tls", "records", "monitor", "alerts"];
 
     [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{0,62})$")]
     private static partial Regex TenantIdPattern();
@@ -74,6 +74,7 @@ public static partial class ConfigLoader
         var tls = ReadTls(nodes, YamlNodes.Get(root, "tls"), baseDir);
         var records = ReadRecords(nodes, YamlNodes.Get(root, "records"));
         var monitor = ReadMonitor(nodes, YamlNodes.Get(root, "monitor"));
+        var alerts = ReadAlerts(nodes, YamlNodes.Get(root, "alerts"));
 
         var directory = TenantDirectory.Build(tenants, out var directoryErrors);
         errors.AddRange(directoryErrors.Select(e => new ConfigError(e.Place, e.Message)));
@@ -91,6 +92,7 @@ public static partial class ConfigLoader
             Tls = tls,
             Records = records,
             Monitor = monitor,
+            Alerts = alerts,
         };
     }
 
@@ -131,14 +133,11 @@ public static partial class ConfigLoader
     }
 
     /// <summary>Reads a duration: <c>250ms</c>, <c>30s</c>, <c>5m</c>, <c>2h</c>, <c>5d</c>.</summary>
-    private static TimeSpan? Duration(YamlNodes nodes, YamlNode? node, string place, TimeSpan min, TimeSpan max)
+    /// <summary>Reads a duration as the configuration writes it: 250ms, 30s, 5m, 2h, 5d.</summary>
+    public static bool TryParseDuration(string text, out TimeSpan duration)
     {
-        string? text = nodes.String(node, place);
-        if (text is null)
-        {
-            return null;
-        }
-
+        ArgumentNullException.ThrowIfNull(text);
+        duration = default;
         text = text.Trim();
         (string unit, double factor) = text.EndsWith("ms", StringComparison.Ordinal) ? ("ms", 1.0)
             : text.EndsWith('s') ? ("s", 1000.0)
@@ -148,11 +147,28 @@ public static partial class ConfigLoader
             : (string.Empty, 0);
         if (unit.Length == 0 || !double.TryParse(text[..^unit.Length], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double value))
         {
+            return false;
+        }
+
+        duration = TimeSpan.FromMilliseconds(value * factor);
+        return true;
+    }
+
+    private static TimeSpan? Duration(YamlNodes nodes, YamlNode? node, string place, TimeSpan min, TimeSpan max)
+    {
+        string? text = nodes.String(node, place);
+        if (text is null)
+        {
+            return null;
+        }
+
+        text = text.Trim();
+        if (!TryParseDuration(text, out var duration))
+        {
             nodes.Error(place, $"'{text}' is not a duration (250ms, 30s, 5m, 2h, 5d)", node);
             return null;
         }
 
-        var duration = TimeSpan.FromMilliseconds(value * factor);
         if (duration < min || duration > max)
         {
             nodes.Error(place, $"'{text}' is out of range ({min} to {max})", node);

@@ -32,6 +32,9 @@ public sealed class RelayWardenConfig
 
     /// <summary><c>monitor:</c> — behavior monitoring rules and settings. Default: the shipped rule set (docs/MONITOR.md).</summary>
     public MonitorOptions Monitor { get; init; } = MonitorOptions.Default;
+
+    /// <summary><c>alerts:</c> where monitor alerts go besides the control store and the log.</summary>
+    public AlertOptions Alerts { get; init; } = new();
 }
 
 /// <summary><c>tls:</c> — PEM certificate and key for STARTTLS; neither means a self-signed one generated under <c>data_dir/tls</c>.</summary>

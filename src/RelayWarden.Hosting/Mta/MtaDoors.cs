@@ -1,3 +1,4 @@
+using RelayWarden.Core.Monitor;
 using RelayWarden.Core.Policy;
 using RelayWarden.Hosting.Configuration;
 using RelayWarden.Milter;
@@ -23,7 +24,10 @@ public sealed class MtaDoors : IAsyncDisposable
     public PolicyServer? Policy { get; }
 
     /// <summary>Starts the configured doors (none when neither is set).</summary>
-    public static MtaDoors Start(RelayWardenConfig config, Func<SenderAuthorization> engine, RelayLog log)
+    public static MtaDoors Start(RelayWardenConfig config, Func<SenderAuthorization> engine, RelayLog log) => Start(config, engine, null, log, TimeProvider.System);
+
+    /// <summary>Starts the configured doors, with the shared monitor (milter: end of headers; policy: END-OF-MESSAGE) and its clock.</summary>
+    public static MtaDoors Start(RelayWardenConfig config, Func<SenderAuthorization> engine, IMonitorGate? monitor, RelayLog log, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(config);
         MilterServer? milter = null;
@@ -32,13 +36,13 @@ public sealed class MtaDoors : IAsyncDisposable
         {
             if (config.Listen.Milter is { } address)
             {
-                milter = new MilterServer(address, engine, MilterLimits.Default, new RelayLogLogger(log, "milter"));
+                milter = new MilterServer(address, engine, MilterLimits.Default, new RelayLogLogger(log, "milter")) { Monitor = monitor, Time = time };
                 milter.Start();
             }
 
             if (config.Listen.Policy is { } endpoint)
             {
-                policy = new PolicyServer(endpoint, new PolicyDecider(engine), PolicyLimits.Default, new RelayLogLogger(log, "policy"));
+                policy = new PolicyServer(endpoint, new PolicyDecider(engine, monitor, time), PolicyLimits.Default, new RelayLogLogger(log, "policy"));
                 policy.Start();
             }
         }

@@ -1,8 +1,12 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using RelayWarden.Core.Control;
+using RelayWarden.Core.Monitor;
 using RelayWarden.Core.Policy;
 using RelayWarden.Core.Records;
+using RelayWarden.Hosting.Alerts;
 using RelayWarden.Hosting.Configuration;
+using RelayWarden.Hosting.Control;
 using RelayWarden.Hosting.Mta;
 using RelayWarden.Smtp;
 using RelayWarden.Smtp.Delivery;
@@ -40,7 +44,11 @@ public sealed class RelayHost : IAsyncDisposable
         int cleared = Spool.ClearTemp();
         Records = SqliteDecisionStore.Open(Path.Combine(config.DataDir, "records.db"), line => log.Write("records.error", ("detail", line)));
         var policy = config.Policy with { MaxRecipients = config.Relay.MaxRecipients };
-        var engine = new SenderAuthorization(config.Directory, config.Blocklist, policy, time);
+        Control = ControlStores.Open(config);
+        Engines = new EngineSource(config, policy, Control, time, log);
+        Alerts = new AlertDispatcher(config.Alerts, Control, log, Spool, hostname, time);
+        Monitor = new MonitorService(new BehaviorMonitor(config.Monitor, new InMemoryMonitorStore(), time), Engines, Alerts, log);
+        Func<SenderAuthorization> engine = () => Engines.Current;
         Transport = transport ?? CreateTransport(config, hostname);
         Runner = new QueueRunner(Spool, Transport, Records, log, time, new QueueRunnerOptions
         {
@@ -49,7 +57,10 @@ public sealed class RelayHost : IAsyncDisposable
             MaxRetryDelay = TimeSpan.FromTicks(Math.Max(config.Relay.RetryInitial.Ticks, TimeSpan.FromHours(1).Ticks)),
             MaxAge = config.Relay.MaxAge,
             Concurrency = config.Relay.DeliveryConcurrency,
-        });
+        })
+        {
+            Monitor = Monitor,
+        };
 
         string tlsOrigin = "none";
         if (config.Listen.Smtp is { } endpoint)
@@ -60,6 +71,7 @@ public sealed class RelayHost : IAsyncDisposable
             {
                 Hostname = hostname,
                 Engine = engine,
+                Monitor = Monitor,
                 Spool = Spool,
                 Records = Records,
                 Log = log,
@@ -84,7 +96,8 @@ public sealed class RelayHost : IAsyncDisposable
         }
 
         Runner.Start();
-        _doors = MtaDoors.Start(config, () => engine, log);
+        Engines.Start();
+        _doors = MtaDoors.Start(config, engine, Monitor, log, time);
         log.Write("relay.start", ("smtp", _listener?.LocalEndPoint.ToString() ?? "off"),
             ("milter", _doors.Milter?.Address ?? "off"), ("policy", _doors.Policy?.LocalEndPoint.ToString() ?? "off"),
             ("auth_without_tls", config.Listen.SmtpAuthWithoutTls && _listener is not null && IPAddress.IsLoopback(_listener.LocalEndPoint.Address) ? "yes (loopback)" : "no"),
@@ -96,6 +109,17 @@ public sealed class RelayHost : IAsyncDisposable
     }
 
     public RelayWardenConfig Config { get; }
+
+    /// <summary>Suspensions, stored blocklist entries, the audit trail and alerts (<c>data_dir/control.db</c>).</summary>
+    public IControlStore Control { get; }
+
+    /// <summary>The current engine, rebuilt when the control store changes.</summary>
+    public EngineSource Engines { get; }
+
+    /// <summary>The behavior monitor shared by every door.</summary>
+    public MonitorService Monitor { get; }
+
+    public AlertDispatcher Alerts { get; }
 
     public RelayLog Log { get; }
 
@@ -199,6 +223,9 @@ public sealed class RelayHost : IAsyncDisposable
 
         await _doors.DisposeAsync().ConfigureAwait(false);
         await Runner.DisposeAsync().ConfigureAwait(false);
+        await Engines.DisposeAsync().ConfigureAwait(false);
+        await Alerts.DisposeAsync().ConfigureAwait(false);
+        Control.Dispose();
         await Records.DisposeAsync().ConfigureAwait(false);
         _certificate?.Dispose();
         _stop.Dispose();

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using RelayWarden.Core.Monitor;
 using RelayWarden.Core.Records;
 using RelayWarden.Smtp.Spool;
 
@@ -63,6 +64,9 @@ public sealed class QueueRunner : IAsyncDisposable
     public long Completed => Interlocked.Read(ref _completed);
 
     private long _completed;
+
+    /// <summary>The shared monitor: permanent delivery failures count as refused recipients of the submitting account.</summary>
+    public IMonitorGate? Monitor { get; set; }
 
     public void Start() => _loop = Task.Run(LoopAsync);
 
@@ -178,6 +182,7 @@ public sealed class QueueRunner : IAsyncDisposable
             var done = new List<string>(state.Done);
             var failed = new List<FailedRecipient>(state.Failed);
             string? lastError = null;
+            int refused = 0;
             foreach (var result in results)
             {
                 var outcome = result.Outcome;
@@ -207,6 +212,7 @@ public sealed class QueueRunner : IAsyncDisposable
                         done.Add(result.Recipient);
                         break;
                     case RecipientOutcome.Permanent:
+                        refused++;
                         done.Add(result.Recipient);
                         failed.Add(new FailedRecipient(result.Recipient, result.Status.StartsWith('5') ? result.Status : "5.4.7", detail));
                         break;
@@ -214,6 +220,11 @@ public sealed class QueueRunner : IAsyncDisposable
                         lastError = detail;
                         break;
                 }
+            }
+
+            if (refused > 0 && envelope.Account is { } account && Monitor is { } monitor)
+            {
+                monitor.ObserveRefused(account, now, refused);
             }
 
             if (done.Count < envelope.Recipients.Count)

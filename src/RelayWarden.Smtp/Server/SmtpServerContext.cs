@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using RelayWarden.Core.Monitor;
 using RelayWarden.Core.Policy;
 using RelayWarden.Core.Records;
 using RelayWarden.Smtp.Spool;
@@ -10,7 +11,11 @@ public sealed class SmtpServerContext
 {
     public required string Hostname { get; init; }
 
-    public required SenderAuthorization Engine { get; init; }
+    /// <summary>The current engine (a new one replaces it when the blocklist or the suspensions change).</summary>
+    public required Func<SenderAuthorization> Engine { get; init; }
+
+    /// <summary>The shared behavior monitor, asked at end of DATA; null when off.</summary>
+    public IMonitorGate? Monitor { get; init; }
 
     public required MessageSpool Spool { get; init; }
 

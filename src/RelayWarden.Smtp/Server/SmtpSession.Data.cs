@@ -5,6 +5,7 @@ using System.Net.Security;
 using System.Security.Authentication;
 using System.Text;
 using RelayWarden.Core.Directory;
+using RelayWarden.Core.Monitor;
 using RelayWarden.Core.Policy;
 using RelayWarden.Smtp.Spool;
 
@@ -46,6 +47,7 @@ internal sealed partial class SmtpSession
         string mailFrom = _mailFrom;
         var recipients = _recipients.ToArray();
         var rcptArguments = _rcptArguments.ToArray();
+        int rcptRefused = _rcptRefused;
         ResetTransaction();
         if (rejection != DataRejection.None)
         {
@@ -65,7 +67,11 @@ internal sealed partial class SmtpSession
         {
             ClientIp = ClientIp, AuthLogin = _authLogin, MailFrom = mailFrom, Recipients = rcptArguments, Message = message,
         };
-        var verdict = _server.Engine.Evaluate(submission, SubmissionStage.Data);
+        var engine = _server.Engine();
+        var verdict = engine.Evaluate(submission, SubmissionStage.Data);
+        verdict = MonitorVerdicts.Apply(_server.Monitor, verdict,
+            tenant => Observations.From(submission, tenant, engine.Directory, rcptRefused, _server.Time.GetUtcNow()));
+
         if (verdict.Action is VerdictAction.Reject or VerdictAction.Defer)
         {
             Refuse("smtp.data", verdict, mailFrom, rcptArguments, verdict.Reply, message.Span);
@@ -81,6 +87,7 @@ internal sealed partial class SmtpSession
             Received = _server.Time.GetUtcNow(),
             Tenant = verdict.Tenant,
             ClientIp = ClientIp.ToString(),
+            Account = _authLogin ?? (verdict.Tenant is { } owner ? AccountKey.ForIp(owner, ClientIp.ToString()) : null),
         };
         byte[] received = ReceivedHeader(id, recipients);
         try
@@ -325,7 +332,7 @@ internal sealed partial class SmtpSession
                 return true;
         }
 
-        var account = _server.Engine.Directory.FindLogin(login);
+        var account = _server.Engine().Directory.FindLogin(login);
         bool ok = PasswordHash.Verify(password, account?.PasswordHash) && account is not null;
         _server.Log.Write("smtp.auth", ("session", Id), ("client", ClientIp), ("mechanism", mechanism), ("login", login), ("result", ok ? "ok" : "failed"));
         if (!ok)

@@ -46,6 +46,7 @@ internal sealed partial class SmtpSession
     private int _authFailures;
     private int _accepted;
     private int _refused;
+    private int _rcptRefused;
     private string _closeReason = "quit";
 
     public SmtpSession(SmtpServerContext server, Stream network, IPEndPoint remote, bool loopbackListener, CancellationToken stopping, CancellationToken abort)
@@ -323,6 +324,7 @@ internal sealed partial class SmtpSession
         _reversePath = default;
         _rcptArguments.Clear();
         _recipients.Clear();
+        _rcptRefused = 0;
     }
 
     private static bool TryArgument(string argument, string keyword, out string value)
@@ -368,7 +370,7 @@ internal sealed partial class SmtpSession
         }
 
         var submission = new Submission { ClientIp = ClientIp, AuthLogin = _authLogin, MailFrom = path };
-        var verdict = _server.Engine.Evaluate(submission, SubmissionStage.Mail);
+        var verdict = _server.Engine().Evaluate(submission, SubmissionStage.Mail);
         if (verdict.Action is VerdictAction.Reject or VerdictAction.Defer)
         {
             Refuse("smtp.mail", verdict, path, [], verdict.Reply);
@@ -440,9 +442,10 @@ internal sealed partial class SmtpSession
             return;
         }
 
-        var verdict = _server.Engine.EvaluateRecipient(NewSubmission(), path);
+        var verdict = _server.Engine().EvaluateRecipient(NewSubmission(), path);
         if (verdict.Action is VerdictAction.Reject or VerdictAction.Defer)
         {
+            _rcptRefused++;
             Refuse("smtp.rcpt", verdict, _mailFrom, [path], verdict.Reply);
             return;
         }

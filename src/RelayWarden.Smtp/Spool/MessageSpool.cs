@@ -151,6 +151,25 @@ public sealed class MessageSpool
         return existed;
     }
 
+    /// <summary>
+    /// Releases a held message into the queue (<c>relaywarden queue release</c>): an atomic rename within
+    /// the spool, then a flush request so a running relay delivers it on its next scan. False when no
+    /// message with that id is held.
+    /// </summary>
+    public bool Release(string id)
+    {
+        string held = Path.Combine(HoldDirectory, id + ".msg");
+        if (!File.Exists(held))
+        {
+            return false;
+        }
+
+        File.Move(held, Path.Combine(QueueDirectory, id + ".msg"));
+        File.WriteAllText(Path.Combine(Root, "flush"), string.Empty);
+        Queued?.Invoke();
+        return true;
+    }
+
     /// <summary>Makes every queued message due now (<c>relaywarden queue flush</c>); a running relay sees it on its next scan.</summary>
     public async Task<int> FlushAsync()
     {

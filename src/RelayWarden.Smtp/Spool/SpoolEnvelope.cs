@@ -16,6 +16,9 @@ public sealed record SpoolEnvelope
 
     public string? ClientIp { get; init; }
 
+    /// <summary>The monitor's account key of the submitter (SASL login, or <c>tenant/ip</c>); delivery refusals count against it.</summary>
+    public string? Account { get; init; }
+
     /// <summary>True for a DSN generated here (never bounced again).</summary>
     public bool IsDsn { get; init; }
 }

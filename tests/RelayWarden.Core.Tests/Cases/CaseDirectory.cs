@@ -12,7 +12,7 @@ namespace RelayWarden.Core.Tests.Cases;
 /// </summary>
 /// <remarks>
 /// <list type="table">
-/// <item>acme — paid, acme.example (+subdomains), acme-mail.example (exact only), 192.0.2.0/24; logins alice@acme.example (alice@, sales@), bot@acme.example (any), blocked-user@acme.example</item>
+/// <item>acme — paid, acme.example (+subdomains), acme-mail.example (exact only), 192.0.2.0/24; logins alice@acme.example (alice@, sales@), bot@acme.example (any), blocked-user@acme.example, suspended-user@acme.example (suspended in the control store)</item>
 /// <item>globex — paid, globex.example, 192.0.2.128/25 (inside acme's /24: longest prefix wins)</item>
 /// <item>trial-1 — trial opened by a partner, trial-1.example, 198.51.100.0/26 (the incident's tenant)</item>
 /// <item>trial-self — self-service trial, trial-self.example, 198.51.100.64/26</item>
@@ -39,6 +39,7 @@ internal static class CaseDirectory
                 new TenantUser("alice@acme.example", [Address("alice@acme.example"), Address("sales@acme.example")]),
                 new TenantUser("bot@acme.example", null),
                 new TenantUser("blocked-user@acme.example", null),
+                new TenantUser("suspended-user@acme.example", null),
             ],
         },
         new Tenant { Id = "globex", Domains = [new DomainClaim("globex.example")], Networks = [IPNetwork.Parse("192.0.2.128/25")] },
@@ -66,11 +67,15 @@ internal static class CaseDirectory
         new BlockEntry(BlockKind.Address, "expired@acme.example", Now.AddDays(-1)),
     ]);
 
+    /// <summary>The control store's suspensions: the login suspended-user@acme.example, by ops.</summary>
+    public static Suspensions Suspensions() =>
+        new([new RelayWarden.Core.Control.Suspension(RelayWarden.Core.Control.SuspensionScope.Account, "suspended-user@acme.example", "ops", Now.AddHours(-1), "phished")]);
+
     public static SenderAuthorization Engine(PolicyOptions? options = null)
     {
         var directory = TenantDirectory.Build(Tenants(), out var errors);
         Assert.Empty(errors);
-        return new SenderAuthorization(directory, Blocklist(), options ?? PolicyOptions.Default, new FakeTimeProvider(Now));
+        return new SenderAuthorization(directory, Blocklist(), Suspensions(), options ?? PolicyOptions.Default, new FakeTimeProvider(Now));
     }
 
     private static Mailbox Address(string text)

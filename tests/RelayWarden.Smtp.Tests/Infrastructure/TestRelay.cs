@@ -34,7 +34,7 @@ public sealed class TestRelay : IAsyncDisposable
     public string Outbox => System.IO.Path.Combine(Folder, "outbox");
 
     /// <summary>A test configuration: the quickstart tenants, short timeouts, quick retries.</summary>
-    public static string Config(string nextHop, string relayExtra = "", string listenExtra = "  smtp_auth_without_tls: true\n", string limits = "command_timeout: 2s, data_timeout: 2s, max_errors: 5") => $$"""
+    public static string Config(string nextHop, string relayExtra = "", string listenExtra = "  smtp_auth_without_tls: true\n", string limits = "command_timeout: 2s, data_timeout: 2s, max_errors: 5", string tenantsExtra = "") => $$"""
         data_dir: data
         listen:
           smtp: 127.0.0.1:0
@@ -69,13 +69,14 @@ public sealed class TestRelay : IAsyncDisposable
             created_by: partner
             domains: [partner-trial.example]
             networks: [127.0.0.40/32]
+        {{tenantsExtra}}
         """;
 
-    public static Task<TestRelay> StartAsync(string nextHop = "outbox:outbox", string relayExtra = "", string listenExtra = "  smtp_auth_without_tls: true\n", string? limits = null, string topExtra = "")
+    public static Task<TestRelay> StartAsync(string nextHop = "outbox:outbox", string relayExtra = "", string listenExtra = "  smtp_auth_without_tls: true\n", string? limits = null, string topExtra = "", string tenantsExtra = "")
     {
         string folder = NewFolder();
         string path = System.IO.Path.Combine(folder, "relaywarden.yaml");
-        File.WriteAllText(path, (limits is null ? Config(nextHop, relayExtra, listenExtra) : Config(nextHop, relayExtra, listenExtra, limits)) + "\n" + topExtra);
+        File.WriteAllText(path, (limits is null ? Config(nextHop, relayExtra, listenExtra, tenantsExtra: tenantsExtra) : Config(nextHop, relayExtra, listenExtra, limits, tenantsExtra)) + "\n" + topExtra);
         var config = ConfigLoader.LoadFile(path);
         var log = new StringWriterLog();
         var host = RelayHost.Start(config, new RelayLog(log, TimeProvider.System));

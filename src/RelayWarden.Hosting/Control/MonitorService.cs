@@ -1,0 +1,164 @@
+using RelayWarden.Core.Control;
+using RelayWarden.Core.Monitor;
+using RelayWarden.Core.Policy;
+using RelayWarden.Hosting.Alerts;
+using RelayWarden.Smtp;
+
+namespace RelayWarden.Hosting.Control;
+
+/// <summary>
+/// The one monitor every door shares: serializes <see cref="BehaviorMonitor"/> behind a lock, persists
+/// the suspensions its rules decide (account or tenant scope) so the engine refuses the account at
+/// MAIL from then on, hands new alerts to the <see cref="AlertDispatcher"/>, and lifts the monitor's
+/// own suspension when a person resumes the account in the control store.
+/// </summary>
+public sealed class MonitorService : IMonitorGate
+{
+    private readonly BehaviorMonitor _monitor;
+    private readonly EngineSource _engines;
+    private readonly AlertDispatcher _alerts;
+    private readonly RelayLog _log;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, MonitorRule> _rules = new(StringComparer.Ordinal);
+    private readonly HashSet<(SuspensionScope Scope, string Key)> _suspended = [];
+
+    public MonitorService(BehaviorMonitor monitor, EngineSource engines, AlertDispatcher alerts, RelayLog log)
+    {
+        ArgumentNullException.ThrowIfNull(monitor);
+        ArgumentNullException.ThrowIfNull(engines);
+        _monitor = monitor;
+        _engines = engines;
+        _alerts = alerts;
+        _log = log;
+        foreach (var rule in monitor.Options.Rules)
+        {
+            _rules[rule.Id] = rule;
+        }
+
+        engines.Rebuilt += OnRebuilt;
+    }
+
+    public MonitorDecision Observe(Observation observation)
+    {
+        ArgumentNullException.ThrowIfNull(observation);
+        MonitorDecision decision;
+        try
+        {
+            lock (_gate)
+            {
+                decision = _monitor.Observe(observation);
+            }
+        }
+#pragma warning disable CA1031 // The monitor's fault domain: a bug costs this message's observation, never the session.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            _log.Write("monitor.error", ("account", observation.Account), ("error", $"{exception.GetType().Name}: {exception.Message}"));
+            return MonitorDecision.None;
+        }
+
+        if (decision.Action == MonitorAction.Suspend)
+        {
+            Persist(decision, observation.Time);
+        }
+
+        foreach (var alert in decision.Alerts)
+        {
+            _alerts.Enqueue(alert);
+        }
+
+        return decision;
+    }
+
+    public void ObserveRefused(string account, DateTimeOffset time, int count)
+    {
+        try
+        {
+            lock (_gate)
+            {
+                _monitor.ObserveRefused(MonitorKeyKind.Account, account, time, count);
+            }
+        }
+#pragma warning disable CA1031
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            _log.Write("monitor.error", ("account", account), ("error", $"{exception.GetType().Name}: {exception.Message}"));
+        }
+    }
+
+    private void Persist(MonitorDecision decision, DateTimeOffset time)
+    {
+        bool changed = false;
+        foreach (var reason in decision.Reasons)
+        {
+            if (!_rules.TryGetValue(reason.Rule, out var rule) || rule.Action != MonitorAction.Suspend || reason.Evidence.Address is not { } key)
+            {
+                continue;
+            }
+
+            SuspensionScope? scope = rule.Scope switch
+            {
+                MonitorKeyKind.Account => SuspensionScope.Account,
+                MonitorKeyKind.Tenant => SuspensionScope.Tenant,
+                _ => null, // client IP and sender suspensions stay in the monitor (the account's mail is refused by the monitor itself).
+            };
+            if (scope is not { } s)
+            {
+                continue;
+            }
+
+            lock (_gate)
+            {
+                _suspended.Add((s, key));
+            }
+
+            try
+            {
+                if (_engines.Store.Suspend(new Suspension(s, key, "monitor", time, $"{rule.Id}: {reason.Detail}")))
+                {
+                    changed = true;
+                    _log.Write("monitor.suspend", ("scope", s.ToString().ToLowerInvariant()), ("key", key), ("rule", rule.Id), ("detail", reason.Detail));
+                }
+            }
+#pragma warning disable CA1031 // The store is down: the monitor still refuses the account in memory.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                _log.Write("control.error", ("key", key), ("error", $"{exception.GetType().Name}: {exception.Message}"));
+            }
+        }
+
+        if (changed)
+        {
+            try
+            {
+                _engines.Refresh();
+            }
+#pragma warning disable CA1031 // The poll loop retries within 2 s; the monitor already refuses the account.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                _log.Write("control.error", ("error", $"{exception.GetType().Name}: {exception.Message}"));
+            }
+        }
+    }
+
+    /// <summary>A person lifted a suspension the monitor had set: lift it in the monitor too.</summary>
+    private void OnRebuilt(SenderAuthorization engine)
+    {
+        lock (_gate)
+        {
+            _suspended.RemoveWhere(entry =>
+            {
+                if (engine.Suspensions.Find(entry.Scope, entry.Key) is not null)
+                {
+                    return false;
+                }
+
+                _monitor.Lift(entry.Scope == SuspensionScope.Tenant ? MonitorKeyKind.Tenant : MonitorKeyKind.Account, entry.Key);
+                return true;
+            });
+        }
+    }
+}
