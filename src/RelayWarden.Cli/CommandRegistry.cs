@@ -11,5 +11,7 @@ internal static class CommandRegistry
         Commands.QueueCommand.Create,
         Commands.UserCommand.Create,
         Commands.EvaluateCommand.Create,
+        Commands.HuntCommand.Create,
+        Commands.TraceCommand.Create,
     ];
 }
