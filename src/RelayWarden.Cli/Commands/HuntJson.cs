@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using RelayWarden.LogHunt.Hunting;
 
@@ -11,10 +12,12 @@ namespace RelayWarden.Cli.Commands;
 /// </summary>
 internal static class HuntJson
 {
+    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static string Line(HuntAlert hunt)
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, Options))
         {
             var alert = hunt.Alert;
             json.WriteStartObject();

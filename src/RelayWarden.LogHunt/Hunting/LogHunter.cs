@@ -16,13 +16,18 @@ public sealed class LogHunter : IRecordSink
     private readonly HuntOptions _options;
     private readonly Action<HuntAlert>? _onAlert;
     private readonly List<string> _recipients = [];
+    private readonly bool _feedClientIp;
+    private long _nextEviction;
 
     public LogHunter(HuntOptions options, Action<HuntAlert>? onAlert = null, bool keepAlerts = true)
     {
         _options = options;
         _onAlert = onAlert;
         KeepAlerts = keepAlerts;
-        _monitor = new BehaviorMonitor(options.Monitor, new InMemoryMonitorStore(), TimeProvider.System);
+        _monitor = new BehaviorMonitor(options.Monitor with { EvidenceMessages = options.EvidenceMessages }, new InMemoryMonitorStore(), TimeProvider.System);
+        // A log holds client addresses by the hundred thousand (dynamic IPs, roaming users): their keys are counted
+        // only when a rule reads them, else each would cost ~2 KB and feed nothing.
+        _feedClientIp = options.Monitor.Rules.Any(r => r.Scope == MonitorKeyKind.ClientIp);
     }
 
     /// <summary>When false (follow mode), alerts are only handed to the callback, so memory stays constant.</summary>
@@ -61,7 +66,7 @@ public sealed class LogHunter : IRecordSink
         {
             Time = time,
             Account = account,
-            ClientIp = record.ClientIp,
+            ClientIp = _feedClientIp ? record.ClientIp : null,
             EnvelopeSender = record.Sender,
             Recipients = _recipients.Count == 0 ? [] : [.. _recipients],
             RefusedRecipients = refused,
@@ -69,6 +74,14 @@ public sealed class LogHunter : IRecordSink
             SubjectHash = record.Subject is null ? null : SubjectHash(record.Subject),
         };
         Observed++;
+        long seconds = time.ToUnixTimeSeconds();
+        if (seconds >= _nextEviction)
+        {
+            // Constant memory on endless input: keys idle for longer than the longest window and baseline memory go.
+            _monitor.Store.EvictIdle(seconds - (long)_options.StateRetention.TotalSeconds);
+            _nextEviction = seconds + 3600;
+        }
+
         var decision = _monitor.Observe(observation);
 
         if (KeepAlerts || Accounts.ContainsKey(account) || decision.Alerts.Count > 0)

@@ -16,5 +16,11 @@ public sealed record JoinerLimits
     /// <summary>Lines longer than this are counted as garbled and skipped. Default 64 KiB.</summary>
     public int MaxLineBytes { get; init; } = 64 * 1024;
 
+    /// <summary>
+    /// Keep the per-recipient relay and the client's host name (for <c>trace</c>). Default true; the hunter turns it off
+    /// because it reads neither and the strings are a third of the allocations.
+    /// </summary>
+    public bool DeliveryDetails { get; init; } = true;
+
     public static JoinerLimits Default { get; } = new();
 }

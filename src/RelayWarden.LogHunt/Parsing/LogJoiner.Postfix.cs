@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using RelayWarden.LogHunt.Records;
 
 namespace RelayWarden.LogHunt.Parsing;
@@ -5,6 +6,7 @@ namespace RelayWarden.LogHunt.Parsing;
 /// <summary>Postfix lines: <c>QUEUEID: field=value, ...</c> by daemon, and <c>NOQUEUE: reject:</c>.</summary>
 public sealed partial class LogJoiner
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FeedPostfix(ref LogLine line)
     {
         var message = line.Message;
@@ -151,7 +153,7 @@ public sealed partial class LogJoiner
         int comma = body.IndexOf((byte)',');
         if (Ascii.TryClient(comma < 0 ? body : body[..comma], out var name, out var ip))
         {
-            record.ClientName = Ascii.Text(name);
+            record.ClientName = _limits.DeliveryDetails ? Ascii.Text(name) : null;
             record.ClientIp = Ascii.Text(ip);
         }
 
@@ -186,7 +188,7 @@ public sealed partial class LogJoiner
             return;
         }
 
-        string? relay = Ascii.TryField(body, ", relay="u8, (byte)',', out var r) ? Relay(r) : null;
+        string? relay = _limits.DeliveryDetails && Ascii.TryField(body, ", relay="u8, (byte)',', out var r) ? Relay(r) : null;
         double delay = Ascii.TryField(body, ", delay="u8, (byte)',', out var d) ? Ascii.Double(d) : double.NaN;
         string? dsn = Ascii.TryField(body, ", dsn="u8, (byte)',', out var code) ? Dsn(code) : null;
         var status = DeliveryStatus.Pending;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using RelayWarden.LogHunt.Reading;
 using RelayWarden.LogHunt.Records;
 
@@ -37,6 +38,7 @@ public sealed partial class LogJoiner
     public DateTimeOffset Now => _now;
 
     /// <summary>Reads one line (without its newline).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Feed(ReadOnlySpan<byte> line)
     {
         Statistics.Lines++;

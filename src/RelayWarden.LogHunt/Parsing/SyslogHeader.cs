@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Runtime.CompilerServices;
 
 namespace RelayWarden.LogHunt.Parsing;
 
@@ -41,6 +42,7 @@ public sealed class SyslogHeader
         _cachedLength = 0;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryParse(ReadOnlySpan<byte> line, out LogLine parsed)
     {
         parsed = default;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using RelayWarden.LogHunt.Parsing;
 
 namespace RelayWarden.LogHunt.Reading;
@@ -7,6 +8,7 @@ namespace RelayWarden.LogHunt.Reading;
 public static class LineReader
 {
     /// <summary>Reads <paramref name="stream"/> to its end; an over-long line is skipped and counted as garbled.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Read(Stream stream, LogJoiner joiner, int maxLineBytes, CancellationToken cancellation = default)
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1 << 20, maxLineBytes * 2));

@@ -4,7 +4,7 @@ using RelayWarden.LogHunt.Records;
 namespace RelayWarden.LogHunt.Reading;
 
 /// <summary>Reads logs in order through one <see cref="LogJoiner"/> into a sink (the hunter, the tracer).</summary>
-public sealed class LogReplay
+public sealed record LogReplay
 {
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
