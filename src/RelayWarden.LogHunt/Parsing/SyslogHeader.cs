@@ -103,6 +103,11 @@ public sealed class SyslogHeader
             return false;
         }
 
+        if (end > 16)
+        {
+            parsed.Time = parsed.Time.AddTicks(FractionTicks(line[16..end]));
+        }
+
         return TryTagged(line[(end + 1)..], ref parsed);
     }
 
