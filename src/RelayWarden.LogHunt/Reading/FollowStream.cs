@@ -7,7 +7,10 @@ namespace RelayWarden.LogHunt.Reading;
 /// </summary>
 public sealed class FollowStream(string path, TimeSpan poll, CancellationToken cancellation, bool fromEnd) : Stream
 {
+    private const int HeadBytes = 256;
+    private readonly byte[] _head = new byte[HeadBytes];
     private FileStream? _file;
+    private int _headLength;
 
     public CancellationToken Cancellation => cancellation;
 
@@ -41,7 +44,7 @@ public sealed class FollowStream(string path, TimeSpan poll, CancellationToken c
 
             // At the end: rotated or truncated? Then read the new file from its start.
             var info = new FileInfo(path);
-            if (!info.Exists || info.Length < _file.Position)
+            if (!info.Exists || info.Length < _file.Position || Replaced())
             {
                 _file.Dispose();
                 _file = null;
@@ -55,11 +58,34 @@ public sealed class FollowStream(string path, TimeSpan poll, CancellationToken c
         return 0;
     }
 
+    /// <summary>True when the file at the path no longer starts with the bytes ours starts with (renamed away and recreated).</summary>
+    private bool Replaced()
+    {
+        if (_headLength < HeadBytes)
+        {
+            _headLength = RandomAccess.Read(_file!.SafeFileHandle, _head, 0);
+        }
+
+        try
+        {
+            using var fresh = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            Span<byte> head = stackalloc byte[HeadBytes];
+            int n = RandomAccess.Read(fresh, head, 0);
+            int common = Math.Min(n, _headLength);
+            return !head[..common].SequenceEqual(_head.AsSpan(0, common)) || (n == 0 && _headLength > 0);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     private bool TryOpen(bool seekEnd)
     {
         try
         {
             _file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
+            _headLength = RandomAccess.Read(_file.SafeFileHandle, _head, 0);
             if (seekEnd)
             {
                 _file.Seek(0, SeekOrigin.End);

@@ -54,10 +54,16 @@ public sealed record LogInput(string Path)
     {
         string name = StripGz(path);
         int dot = name.LastIndexOf('.');
-        return dot > 0 && name[(dot + 1)..].All(char.IsAsciiDigit) ? name[..dot] : name;
+        if (dot > 0 && name[(dot + 1)..].All(char.IsAsciiDigit))
+        {
+            return name[..dot];
+        }
+
+        int dash = name.LastIndexOf('-');
+        return dash > 0 && name.Length - dash - 1 == 8 && name[(dash + 1)..].All(char.IsAsciiDigit) ? name[..dash] : name;
     }
 
-    /// <summary>maillog.3.gz → 3; maillog → 0; maillog-20261120.gz → -20261120 (dated rotations: older dates first).</summary>
+    /// <summary>maillog.3.gz → 3; maillog → 0; maillog-20261120.gz → 10^9 - 20261120 (dated rotations: older dates first, all before the live file).</summary>
     private static long Rotation(string path)
     {
         string name = StripGz(path);
@@ -70,7 +76,7 @@ public sealed record LogInput(string Path)
         int dash = name.LastIndexOf('-');
         if (dash > 0 && name.Length - dash - 1 == 8 && name[(dash + 1)..].All(char.IsAsciiDigit))
         {
-            return -long.Parse(name[(dash + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            return 1_000_000_000 - long.Parse(name[(dash + 1)..], System.Globalization.CultureInfo.InvariantCulture);
         }
 
         return 0;
