@@ -74,11 +74,11 @@ follow_rss=()
 for part in "$tmp"/part.*; do
   cat "$part" >> "$live"
   # Wait until the reader is idle (CPU time stops growing), then sample VmRSS.
-  prev=-1
-  for _ in $(seq 600); do
+  prev=-100
+  for _ in $(seq 240); do
     sleep 0.5
     cpu=$(awk '{print $14+$15}' /proc/$follow_pid/stat 2>/dev/null || echo 0)
-    [ "$cpu" = "$prev" ] && break
+    [ $((cpu - prev)) -le 2 ] && break   # at most 20 ms of CPU in half a second: idle (polling)
     prev=$cpu
   done
   follow_rss+=("$(awk '/VmRSS/{print $2}' /proc/$follow_pid/status) KB")
