@@ -63,7 +63,7 @@ public sealed partial class LogJoiner
                     relay = Ascii.Text(end < 0 ? hostPart[..Math.Max(0, hostPart.IndexOf((byte)' '))] : hostPart[..(end + 1)]);
                 }
 
-                Deliver(record, Ascii.Lower(address), status, time, relay, double.NaN, null);
+                Deliver(record, _pool.Lower(address), status, time, relay, double.NaN, null);
             }
         }
         else if (body.SequenceEqual("Completed"u8))
@@ -79,11 +79,11 @@ public sealed partial class LogJoiner
         }
     }
 
-    private static void Arrival(MailRecord record, ReadOnlySpan<byte> rest)
+    private void Arrival(MailRecord record, ReadOnlySpan<byte> rest)
     {
         int space = rest.IndexOf((byte)' ');
         var sender = space < 0 ? rest : rest[..space];
-        record.Sender = sender.SequenceEqual("<>"u8) ? string.Empty : Ascii.Lower(sender);
+        record.Sender = sender.SequenceEqual("<>"u8) ? string.Empty : _pool.Lower(sender);
         record.ClientIp = EximClientIp(rest);
         if (Ascii.TryField(rest, " H="u8, (byte)' ', out var name))
         {
@@ -124,7 +124,7 @@ public sealed partial class LogJoiner
                 var address = list[range];
                 if (address.IndexOf((byte)'@') > 0)
                 {
-                    record.Recipients.Add(new RecipientRecord { Address = Ascii.Lower(address) });
+                    record.Recipients.Add(new RecipientRecord { Address = _pool.Lower(address) });
                     count++;
                 }
             }

@@ -68,7 +68,7 @@ public sealed partial class LogJoiner
         {
             if (TryGet(key, time, out record) && Ascii.TryAngle(body, "from=<"u8, out var sender))
             {
-                record.Sender = Ascii.Lower(sender);
+                record.Sender = _pool.Lower(sender);
                 if (Ascii.TryField(body, "size="u8, (byte)',', out var size))
                 {
                     record.Size = Ascii.Long(size);
@@ -95,7 +95,7 @@ public sealed partial class LogJoiner
             record.ClientName = "local";
             if (Ascii.TryAngle(body, "from=<"u8, out var sender))
             {
-                record.Sender = Ascii.Lower(sender);
+                record.Sender = _pool.Lower(sender);
             }
         }
         else if (body.StartsWith("warning: header "u8))
@@ -154,12 +154,12 @@ public sealed partial class LogJoiner
         if (Ascii.TryClient(comma < 0 ? body : body[..comma], out var name, out var ip))
         {
             record.ClientName = _limits.DeliveryDetails ? Ascii.Text(name) : null;
-            record.ClientIp = Ascii.Text(ip);
+            record.ClientIp = _pool.Text(ip);
         }
 
         if (Ascii.TryField(body, "sasl_username="u8, (byte)',', out var login) && login.Length > 0)
         {
-            record.Login = Ascii.Lower(login);
+            record.Login = _pool.Lower(login);
         }
 
         ulong sessionKey = SessionKey(host, pid);
@@ -200,7 +200,7 @@ public sealed partial class LogJoiner
                 : DeliveryStatus.Pending;
         }
 
-        Deliver(record, Ascii.Lower(to), status, time, relay, delay, dsn);
+        Deliver(record, _pool.Lower(to), status, time, relay, delay, dsn);
     }
 
     private static string Relay(ReadOnlySpan<byte> relay) => relay.SequenceEqual("none"u8) ? "none" : Ascii.Text(relay);

@@ -19,6 +19,7 @@ public sealed partial class LogJoiner
     private readonly Dictionary<ulong, MailRecord> _open = [];
     private readonly Dictionary<ulong, SmtpSession> _sessions = [];
     private readonly List<(byte[] Bytes, string Name)> _hosts = [];
+    private readonly StringPool _pool = new();
     private DateTimeOffset _lastSweep = DateTimeOffset.MinValue;
     private DateTimeOffset _now;
 
