@@ -104,9 +104,7 @@ for t in events:
         u = rnd.choice(users)
         message(t, host, None, f"198.51.100.{rnd.randint(1, 254)}", f"news@list{rnd.randint(0, 500)}.example", [f"{u}@uni.example"])
         continue
-    u = rnd.choice(users)
-    if u in bad:
-        u = rnd.choice(users)
+    u = rnd.choice(users)  # compromised accounts have their owner's benign traffic too
     n = 1 if rnd.random() < 0.7 else rnd.randint(2, 4)
     rcpts = rnd.sample(contacts[u], min(n, len(contacts[u])))
     message(t, host, u, f"10.{rnd.randint(0, 255)}.{rnd.randint(0, 255)}.{rnd.randint(1, 254)}", f"{u}@uni.example", rcpts,

@@ -83,7 +83,7 @@ for part in "$tmp"/part.*; do
   done
   follow_rss+=("$(awk '/VmRSS/{print $2}' /proc/$follow_pid/status) KB")
 done
-kill -INT "$follow_pid"; wait "$follow_pid" 2>/dev/null; follow_pid=""
+kill -TERM "$follow_pid"; wait "$follow_pid" 2>/dev/null; follow_pid=""   # background jobs ignore SIGINT
 
 echo
 printf 'Input: %s, %s lines, %s MB\n' "$logfile" "$lines" "$((bytes / 1048576))"
@@ -93,8 +93,9 @@ while read -r name wall cpu rss; do
 done < "$tmp/results"
 echo
 echo "hunt: $(tail -n 1 "$tmp/hunt.err")"
-echo "hunt alerts: $(cut -d'"' -f4,12 "$tmp/hunt.out" | sort -u | tr '\n' ' ')"
+echo "hunt alerts: $(sed -E 's/^\{"account":"([^"]*)","detected_at":"([^"]*)","rule":"([^"]*)".*/\1 \2 \3;/' "$tmp/hunt.out" | tr '\n' ' ')"
 echo "awk: $(cat "$tmp/awk.out")"
 echo "pflogsumm: $(grep -m1 -E 'delivered' "$tmp/pflogsumm.out" | xargs)"
+echo "hunt --follow: $(tail -n 1 "$tmp/follow.err")"
 echo "hunt --follow RSS after 1/4, 2/4, 3/4, 4/4 of the log: ${follow_rss[*]}; alerts printed: $(wc -l < "$tmp/follow.out")"
 echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"

@@ -159,6 +159,12 @@ internal static class HuntCommand
             stop.Cancel();
         };
         Console.CancelKeyPress += cancel;
+        // SIGTERM (service managers, `kill`) ends the follow as cleanly as Ctrl-C: open messages flushed, summary printed.
+        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
         try
         {
             var hunter = new LogHunter(options, alert =>
