@@ -154,7 +154,7 @@ public sealed partial class LogJoiner
         if (Ascii.TryClient(comma < 0 ? body : body[..comma], out var name, out var ip))
         {
             record.ClientName = _limits.DeliveryDetails ? Ascii.Text(name) : null;
-            record.ClientIp = _pool.Text(ip);
+            record.ClientIp = Ascii.Text(ip);
         }
 
         if (Ascii.TryField(body, "sasl_username="u8, (byte)',', out var login) && login.Length > 0)
@@ -200,7 +200,7 @@ public sealed partial class LogJoiner
                 : DeliveryStatus.Pending;
         }
 
-        Deliver(record, _pool.Lower(to), status, time, relay, delay, dsn);
+        Deliver(record, Ascii.Lower(to), status, time, relay, delay, dsn);
     }
 
     private static string Relay(ReadOnlySpan<byte> relay) => relay.SequenceEqual("none"u8) ? "none" : Ascii.Text(relay);
