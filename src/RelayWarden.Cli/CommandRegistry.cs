@@ -13,5 +13,7 @@ internal static class CommandRegistry
         Commands.EvaluateCommand.Create,
         Commands.AccountCommand.Create,
         Commands.BlockCommand.Create,
+        Commands.HuntCommand.Create,
+        Commands.TraceCommand.Create,
     ];
 }
