@@ -27,6 +27,10 @@ data_dir: $tmp/var
 listen:
   milter: inet:127.0.0.1:$milter_port
   policy: 127.0.0.1:$policy_port
+# One synthetic account sends thousands of messages a minute: the monitor keeps counting (its cost
+# is measured) but the rules such a load trips by design are switched off.
+monitor:
+  disable: [monitor.messages.rate, monitor.new-account.volume, monitor.new-account.recipients, monitor.recipients.daily]
 tenants:
   - id: bench
     kind: paid

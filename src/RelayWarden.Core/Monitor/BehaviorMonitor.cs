@@ -25,6 +25,7 @@ public sealed class BehaviorMonitor
     // The latest observations of all keys, for alert evidence: bounded memory whatever the number of accounts.
     private readonly Observation?[] _recent;
     private long _recentCount;
+    private long? _firstObservation;
 
     public BehaviorMonitor(MonitorOptions options, IMonitorStore store, TimeProvider time)
     {
@@ -79,9 +80,16 @@ public sealed class BehaviorMonitor
 
         _recent[_recentCount++ % _recent.Length] = observation;
         var account = _store.GetOrAdd(MonitorKeyKind.Account, observation.Account, seconds);
+        _firstObservation ??= seconds;
         if (observation.AccountCreatedAt is { } created)
         {
             account.CreatedAt = created.ToUnixTimeSeconds();
+        }
+        else if (account.CreatedAt is null && _options.PreexistingHours > 0 &&
+            account.FirstSeen < _firstObservation.Value + (long)(_options.PreexistingHours * 3600))
+        {
+            // Sending already when monitoring started: not a new account (see MonitorOptions.PreexistingHours).
+            account.CreatedAt = _firstObservation.Value - (long)(_options.PreexistingHours * 3600);
         }
 
         account.Record(seconds, observation, domains, recipients, _options.BaselineHalfLifeHours, _tracking[(int)MonitorKeyKind.Account]);

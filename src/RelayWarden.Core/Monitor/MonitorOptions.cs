@@ -22,6 +22,16 @@ public sealed record MonitorOptions
     public double BaselineHalfLifeHours { get; init; } = 720;
 
     /// <summary>
+    /// <c>monitor.preexisting_hours</c>: an account without a known creation time that sends within
+    /// this many hours of the monitor's first observation (after an install or a restart, state being
+    /// in memory) already existed, and counts as at least this old. Without it, every busy account
+    /// would be "new" after a restart and probation rules would suspend it. Default 72 (the
+    /// probation length of the shipped rules); 0 turns it off (replays that must treat every
+    /// first-seen account as new).
+    /// </summary>
+    public double PreexistingHours { get; init; } = 72;
+
+    /// <summary>
     /// How many latest observations (of all keys) are kept for alert evidence: top recipient domains,
     /// sample message ids and subject hashes. Default 16,384; memory is bounded whatever the account count.
     /// </summary>

@@ -23,7 +23,7 @@ public static partial class ConfigLoader
             return MonitorOptions.Default;
         }
 
-        nodes.CheckKeys(map, "monitor", "enabled", "alert_dedup_minutes", "baseline_half_life_hours", "default_rules", "enable", "disable", "rules");
+        nodes.CheckKeys(map, "monitor", "enabled", "alert_dedup_minutes", "baseline_half_life_hours", "preexisting_hours", "default_rules", "enable", "disable", "rules");
         var defaults = MonitorOptions.Default;
         bool useDefaults = nodes.Bool(YamlNodes.Get(map, "default_rules"), "monitor.default_rules") ?? true;
         var rules = new List<MonitorRule>(useDefaults ? DefaultMonitorRules.All : []);
@@ -112,12 +112,14 @@ public static partial class ConfigLoader
         }
 
         long? dedup = nodes.Integer(YamlNodes.Get(map, "alert_dedup_minutes"), "monitor.alert_dedup_minutes", 0, 60 * 24 * 30);
+        long? preexisting = nodes.Integer(YamlNodes.Get(map, "preexisting_hours"), "monitor.preexisting_hours", 0, 24 * 365);
         return new MonitorOptions
         {
             Enabled = nodes.Bool(YamlNodes.Get(map, "enabled"), "monitor.enabled") ?? true,
             Rules = rules,
             AlertDedup = dedup is { } minutes ? TimeSpan.FromMinutes(minutes) : defaults.AlertDedup,
             BaselineHalfLifeHours = halfLife,
+            PreexistingHours = preexisting ?? defaults.PreexistingHours,
         };
     }
 }

@@ -24,7 +24,9 @@ public sealed class LogHunter : IRecordSink
         _options = options;
         _onAlert = onAlert;
         KeepAlerts = keepAlerts;
-        _monitor = new BehaviorMonitor(options.Monitor with { EvidenceMessages = options.EvidenceMessages }, new InMemoryMonitorStore(), TimeProvider.System);
+        // A log replay judges every account from its first line in the log (docs/HUNT.md): no
+        // "already sending when monitoring started" allowance, which protects live doors after a restart.
+        _monitor = new BehaviorMonitor(options.Monitor with { EvidenceMessages = options.EvidenceMessages, PreexistingHours = 0 }, new InMemoryMonitorStore(), TimeProvider.System);
         // A log holds client addresses by the hundred thousand (dynamic IPs, roaming users): their keys are counted
         // only when a rule reads them, else each would cost ~2 KB and feed nothing.
         _feedClientIp = options.Monitor.Rules.Any(r => r.Scope == MonitorKeyKind.ClientIp);

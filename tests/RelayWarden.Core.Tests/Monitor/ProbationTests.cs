@@ -47,6 +47,30 @@ public class ProbationTests
     }
 
     [Fact]
+    public void Accounts_already_sending_when_monitoring_starts_are_not_new_after_a_restart()
+    {
+        // A restart empties the in-memory state: a busy mailbox must not look brand new and be suspended.
+        var rules = DefaultMonitorRules.All.Where(r => r.Id == MonitorRuleIds.NewAccountVolume).ToArray();
+        var monitor = MonitorTestKit.Monitor(new MonitorOptions { Rules = rules });
+        var busy = MonitorTestKit.Blast(monitor, "busy", MonitorTestKit.Start, 40, TimeSpan.FromSeconds(5));
+        Assert.Null(busy.Action);
+
+        // An account first seen once the allowance is over is new, and on probation.
+        var later = MonitorTestKit.Start + TimeSpan.FromHours(80);
+        var newcomer = MonitorTestKit.Blast(monitor, "newcomer", later, 40, TimeSpan.FromSeconds(5));
+        Assert.Equal(MonitorAction.Suspend, newcomer.Action);
+    }
+
+    [Fact]
+    public void Without_the_preexisting_allowance_every_first_seen_account_is_new()
+    {
+        var rules = DefaultMonitorRules.All.Where(r => r.Id == MonitorRuleIds.NewAccountVolume).ToArray();
+        var monitor = MonitorTestKit.Monitor(new MonitorOptions { Rules = rules, PreexistingHours = 0 });
+        var busy = MonitorTestKit.Blast(monitor, "busy", MonitorTestKit.Start, 40, TimeSpan.FromSeconds(5));
+        Assert.Equal(MonitorAction.Suspend, busy.Action);
+    }
+
+    [Fact]
     public void Suspension_rejects_every_later_message_until_lifted()
     {
         var monitor = MonitorTestKit.Monitor(MonitorTestKit.Rule("monitor.test.suspend", "messages.10m >= 3", MonitorAction.Suspend));

@@ -10,7 +10,8 @@ public static class EvaluationHarness
     public static EvaluationResult Run(IReadOnlyList<DatasetMessage> benign, DomainMapping mapping, string tenant,
         IReadOnlyList<TrafficMessage> injected, IReadOnlyList<ScenarioInstance> instances, MonitorOptions options)
     {
-        var monitor = new BehaviorMonitor(options, new InMemoryMonitorStore(), TimeProvider.System);
+        // Worst case for false alerts: every benign account goes through probation from its first message.
+        var monitor = new BehaviorMonitor(options with { PreexistingHours = 0 }, new InMemoryMonitorStore(), TimeProvider.System);
         var attacked = new Dictionary<string, ScenarioInstance>(StringComparer.Ordinal);
         foreach (var instance in instances)
         {
