@@ -221,18 +221,7 @@ public sealed class SyslogHeader
         }
 
         var rest = line[19..];
-        long fraction = 0;
-        if (rest.Length > 0 && rest[0] == (byte)'.')
-        {
-            int i = 1;
-            while (i < rest.Length && IsDigit(rest[i]))
-            {
-                i++;
-            }
-
-            fraction = FractionTicks(rest[1..i]);
-            rest = rest[i..];
-        }
+        long fraction = TakeFraction(ref rest);
 
         if (rest.Length == 0 || rest[0] != (byte)' ')
         {
@@ -349,18 +338,7 @@ public sealed class SyslogHeader
         }
 
         var rest = text[19..];
-        long fraction = 0;
-        if (rest.Length > 0 && rest[0] == (byte)'.')
-        {
-            int i = 1;
-            while (i < rest.Length && IsDigit(rest[i]))
-            {
-                i++;
-            }
-
-            fraction = FractionTicks(rest[1..i]);
-            rest = rest[i..];
-        }
+        long fraction = TakeFraction(ref rest);
 
         var offset = ZonelessOffset;
         if (rest.Length == 1 && (rest[0] == (byte)'Z' || rest[0] == (byte)'z'))
@@ -416,6 +394,25 @@ public sealed class SyslogHeader
         }
 
         return true;
+    }
+
+    /// <summary>Reads an optional ".digits" at the start of <paramref name="rest"/> (seconds' fraction) and returns it in ticks.</summary>
+    private static long TakeFraction(ref ReadOnlySpan<byte> rest)
+    {
+        if (rest.IsEmpty || rest[0] != (byte)'.')
+        {
+            return 0;
+        }
+
+        int i = 1;
+        while (i < rest.Length && IsDigit(rest[i]))
+        {
+            i++;
+        }
+
+        long fraction = FractionTicks(rest[1..i]);
+        rest = rest[i..];
+        return fraction;
     }
 
     private static long FractionTicks(ReadOnlySpan<byte> digits)
