@@ -159,29 +159,34 @@ public sealed class SqliteControlStore : IControlStore
         return true;
     });
 
-    public IReadOnlyList<AuditEntry> History(string? subject, int limit)
+    public IReadOnlyList<AuditEntry> History(string? subject, int limit) =>
+        Newest("SELECT id, at, by, action, subject, why FROM audit", "subject", subject, limit,
+            reader => new AuditEntry(reader.GetInt64(0), Time(reader, 1)!.Value, reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5)));
+
+    /// <summary>The newest <paramref name="limit"/> rows of <paramref name="select"/>, all or those whose <paramref name="column"/> is <paramref name="value"/>.</summary>
+    private List<T> Newest<T>(string select, string column, string? value, int limit, Func<SqliteDataReader, T> map)
     {
         lock (_gate)
         {
             using var command = _connection.CreateCommand();
-            command.CommandText = subject is null
-                ? "SELECT id, at, by, action, subject, why FROM audit ORDER BY id DESC LIMIT $n"
-                : "SELECT id, at, by, action, subject, why FROM audit WHERE subject = $s ORDER BY id DESC LIMIT $n";
+            command.CommandText = value is null
+                ? $"{select} ORDER BY id DESC LIMIT $n"
+                : $"{select} WHERE {column} = $v ORDER BY id DESC LIMIT $n";
             command.Parameters.AddWithValue("$n", limit);
-            if (subject is not null)
+            if (value is not null)
             {
-                command.Parameters.AddWithValue("$s", subject);
+                command.Parameters.AddWithValue("$v", value);
             }
 
             using var reader = command.ExecuteReader();
-            var entries = new List<AuditEntry>();
+            var rows = new List<T>();
             while (reader.Read())
             {
-                entries.Add(new AuditEntry(reader.GetInt64(0), Time(reader, 1)!.Value, reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                    reader.IsDBNull(5) ? null : reader.GetString(5)));
+                rows.Add(map(reader));
             }
 
-            return entries;
+            return rows;
         }
     }
 
@@ -197,31 +202,10 @@ public sealed class SqliteControlStore : IControlStore
         }
     }
 
-    public IReadOnlyList<StoredAlert> Alerts(string? key, int limit)
-    {
-        lock (_gate)
-        {
-            using var command = _connection.CreateCommand();
-            command.CommandText = key is null
-                ? "SELECT id, at, rule, scope, key, action, severity, evidence FROM alerts ORDER BY id DESC LIMIT $n"
-                : "SELECT id, at, rule, scope, key, action, severity, evidence FROM alerts WHERE key = $k ORDER BY id DESC LIMIT $n";
-            command.Parameters.AddWithValue("$n", limit);
-            if (key is not null)
-            {
-                command.Parameters.AddWithValue("$k", key);
-            }
-
-            using var reader = command.ExecuteReader();
-            var alerts = new List<StoredAlert>();
-            while (reader.Read())
-            {
-                alerts.Add(new StoredAlert(reader.GetInt64(0), Time(reader, 1)!.Value, reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                    reader.GetString(5), reader.GetString(6), reader.GetString(7)));
-            }
-
-            return alerts;
-        }
-    }
+    public IReadOnlyList<StoredAlert> Alerts(string? key, int limit) =>
+        Newest("SELECT id, at, rule, scope, key, action, severity, evidence FROM alerts", "key", key, limit,
+            reader => new StoredAlert(reader.GetInt64(0), Time(reader, 1)!.Value, reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                reader.GetString(5), reader.GetString(6), reader.GetString(7)));
 
     public void Dispose() => _connection.Dispose();
 
