@@ -1,33 +1,12 @@
 using RelayWarden.Core.Monitor;
+using RelayWarden.TestSupport;
 
 namespace RelayWarden.Milter.Tests;
 
 /// <summary>The milter hands each message to the monitor at end of headers and enforces its decision.</summary>
 public class MilterMonitorTests
 {
-    private sealed class Gate(BehaviorMonitor monitor) : IMonitorGate
-    {
-        private readonly Lock _lock = new();
-
-        public List<Observation> Seen { get; } = [];
-
-        public MonitorDecision Observe(Observation observation)
-        {
-            lock (_lock)
-            {
-                Seen.Add(observation);
-                return monitor.Observe(observation);
-            }
-        }
-
-        public void ObserveRefused(string account, DateTimeOffset time, int count)
-        {
-        }
-    }
-
-    private static Gate Monitor(string when, MonitorAction action) => new(new BehaviorMonitor(
-        new MonitorOptions { Rules = [new MonitorRule { Id = "monitor.test.rule", When = MonitorCondition.Parse(when), Action = action }] },
-        new InMemoryMonitorStore(), TimeProvider.System));
+    private static RecordingMonitorGate Monitor(string when, MonitorAction action) => RecordingMonitorGate.OneRule(when, action);
 
     private static async Task<string> MessageAsync(MilterTestClient mta, string subject)
     {

@@ -1,33 +1,12 @@
 using RelayWarden.Core.Monitor;
+using RelayWarden.TestSupport;
 
 namespace RelayWarden.Policy.Tests;
 
 /// <summary>The policy server hands each message to the monitor at END-OF-MESSAGE, with the recipients it saw at RCPT.</summary>
 public class PolicyMonitorTests
 {
-    private sealed class Gate(BehaviorMonitor monitor) : IMonitorGate
-    {
-        private readonly Lock _lock = new();
-
-        public List<Observation> Seen { get; } = [];
-
-        public MonitorDecision Observe(Observation observation)
-        {
-            lock (_lock)
-            {
-                Seen.Add(observation);
-                return monitor.Observe(observation);
-            }
-        }
-
-        public void ObserveRefused(string account, DateTimeOffset time, int count)
-        {
-        }
-    }
-
-    private static Gate Monitor(string when, MonitorAction action) => new(new BehaviorMonitor(
-        new MonitorOptions { Rules = [new MonitorRule { Id = "monitor.test.rule", When = MonitorCondition.Parse(when), Action = action }] },
-        new InMemoryMonitorStore(), TimeProvider.System));
+    private static RecordingMonitorGate Monitor(string when, MonitorAction action) => RecordingMonitorGate.OneRule(when, action);
 
     [Fact]
     public async Task A_defer_rule_answers_DEFER_IF_PERMIT_451_at_END_OF_MESSAGE_after_the_threshold()

@@ -1,3 +1,4 @@
+using RelayWarden.TestSupport;
 using System.Net;
 using System.Net.Sockets;
 using RelayWarden.Core.Monitor;
@@ -38,30 +39,6 @@ public sealed class AlertDispatcherTests : IDisposable
         SubjectHashes = ["00112233aabbccdd"],
     };
 
-    private sealed class Log : StringWriter
-    {
-        private readonly Lock _lock = new();
-
-        public string Text
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return ToString();
-                }
-            }
-        }
-
-        public override void WriteLine(string? value)
-        {
-            lock (_lock)
-            {
-                base.WriteLine(value);
-            }
-        }
-    }
-
     [Fact]
     public async Task An_unreachable_webhook_is_tried_max_attempts_times_and_the_alert_is_still_stored_and_logged()
     {
@@ -77,7 +54,7 @@ public sealed class AlertDispatcherTests : IDisposable
             Webhook = new WebhookOptions { Url = new Uri($"http://127.0.0.1:{port}/hook"), MaxAttempts = 2, RetryInitial = TimeSpan.FromMilliseconds(20), Timeout = TimeSpan.FromSeconds(1) },
         };
         using var store = SqliteControlStore.Open(Path.Combine(_folder, "control.db"));
-        var log = new Log();
+        var log = new ConcurrentStringWriter();
         var dispatcher = new AlertDispatcher(options, store, new RelayLog(log, TimeProvider.System), null, "relay.test", TimeProvider.System);
         dispatcher.Enqueue(Alert());
         var deadline = DateTime.UtcNow.AddSeconds(10);

@@ -1,3 +1,4 @@
+using RelayWarden.TestSupport;
 using System.Net;
 using System.Text;
 using RelayWarden.Core.Directory;
@@ -14,9 +15,9 @@ public sealed class TestRelay : IAsyncDisposable
 
     private static readonly string s_hash = PasswordHash.Hash(Password, 1000);
 
-    private readonly StringWriterLog _log;
+    private readonly ConcurrentStringWriter _log;
 
-    private TestRelay(string folder, RelayHost host, StringWriterLog log)
+    private TestRelay(string folder, RelayHost host, ConcurrentStringWriter log)
     {
         Folder = folder;
         Host = host;
@@ -78,7 +79,7 @@ public sealed class TestRelay : IAsyncDisposable
         string path = System.IO.Path.Combine(folder, "relaywarden.yaml");
         File.WriteAllText(path, (limits is null ? Config(nextHop, relayExtra, listenExtra, tenantsExtra: tenantsExtra) : Config(nextHop, relayExtra, listenExtra, limits, tenantsExtra)) + "\n" + topExtra);
         var config = ConfigLoader.LoadFile(path);
-        var log = new StringWriterLog();
+        var log = new ConcurrentStringWriter();
         var host = RelayHost.Start(config, new RelayLog(log, TimeProvider.System));
         return Task.FromResult(new TestRelay(folder, host, log));
     }
@@ -117,32 +118,5 @@ public sealed class TestRelay : IAsyncDisposable
         catch (IOException)
         {
         }
-    }
-
-    /// <summary>A thread-safe in-memory log.</summary>
-    private sealed class StringWriterLog : StringWriter
-    {
-        private readonly Lock _lock = new();
-
-        public string Text
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return ToString();
-                }
-            }
-        }
-
-        public override void WriteLine(string? value)
-        {
-            lock (_lock)
-            {
-                base.WriteLine(value);
-            }
-        }
-
-        public override Encoding Encoding => Encoding.UTF8;
     }
 }
