@@ -3,7 +3,7 @@ namespace RelayWarden.Core.Monitor;
 /// <summary>
 /// The counters of one key (an account, a tenant, an IP or an envelope sender): three bucket rings
 /// (11 x 1 min, 7 x 10 min, 25 x 1 h), the decayed baselines (overall and per hour of the week), the Bloom
-/// filter of known recipient domains and the sliding distinct counters. About 1.8 KB while the account sends to at most 32
+/// filter of known recipient domains and the sliding distinct counters. About 1.9 KB while the account sends to at most 32
 /// distinct domains and 32 distinct recipients an hour (measured in MonitorStateSizeTests).
 /// </summary>
 public sealed class MonitorState
@@ -14,7 +14,7 @@ public sealed class MonitorState
 
     private const int DistinctCapacity = 32;
 
-    // Two arrays hold everything: the buckets of the three rings, and the Bloom filter plus both distinct tables.
+    // Two arrays hold everything: the buckets of the three rings, and the Bloom filter, both distinct tables and the hour-of-week table.
     private readonly WindowCounts[] _buckets = new WindowCounts[MinuteBuckets + TenMinuteBuckets + HourBuckets];
     private readonly ulong[] _words = new ulong[KnownDomains.Words + (2 * DistinctCapacity) + HourOfWeekBaseline.Words];
     private BucketRing _minutes;
