@@ -156,6 +156,52 @@ public class HourOfWeekBaselineTests
         Assert.Null(Send(monitor, "dave", day10, 30).Action);
     }
 
+    [Fact]
+    public void The_shipped_hijack_rule_fires_on_sustained_volume_off_the_accounts_hours_but_not_on_a_busy_accounts_normal_day()
+    {
+        var monitor = MonitorTestKit.Monitor(MonitorOptions.Default);
+        var monday = new DateTimeOffset(2025, 4, 21, 0, 0, 0, TimeSpan.Zero);
+
+        // Three weeks: "office" sends 4 an hour 09:00-17:00 on weekdays; "busy" sends 16 an hour 08:00-18:00 (160 a day).
+        for (int day = 0; day < 21; day++)
+        {
+            if (day % 7 >= 5)
+            {
+                continue;
+            }
+
+            for (int hour = 8; hour < 18; hour++)
+            {
+                var at = monday.AddDays(day).AddHours(hour);
+                Assert.Null(Send(monitor, "busy", at, 16).Action);
+                if (hour >= 9 && hour < 17)
+                {
+                    Assert.Null(Send(monitor, "office", at, 4).Action);
+                }
+            }
+        }
+
+        // A normal Monday of the busy account: 160 messages, 16 an hour, never 6x its own hour.
+        var week4 = monday.AddDays(21);
+        for (int hour = 8; hour < 18; hour++)
+        {
+            Assert.Null(Send(monitor, "busy", week4.AddHours(hour), 16).Action);
+        }
+
+        // The office account hijacked that evening: 35 replies an hour to its correspondents from 18:00.
+        MonitorDecision? first = null;
+        int hijackHours = 0;
+        for (int hour = 18; hour < 24 && first is null; hour++, hijackHours++)
+        {
+            var decision = Send(monitor, "office", week4.AddHours(hour), 35);
+            first = decision.Reasons.Any(r => r.Rule == MonitorRuleIds.MessagesHourOfWeek) ? decision : null;
+        }
+
+        Assert.NotNull(first);
+        Assert.Equal(MonitorAction.Alert, first.Action);
+        Assert.InRange(hijackHours, 3, 4); // messages.24h >= 100 takes three hours at 35 an hour
+    }
+
     private const double HourOfWeekBaselineFloor = MonitorState.HourOfWeekFloorDivisor;
 
     private static MonitorSignal Signal(string name)
