@@ -24,7 +24,7 @@ internal static class EvaluateCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the scenario generator.", DefaultValueFactory = _ => 20251122 };
         var config = new Option<string?>("--config") { Description = "A configuration whose monitor: section replaces the default rules." };
         var verbose = new Option<bool>("--verbose") { Description = "List every false alert rule and missed instance." };
-        var optional = new Option<bool>("--with-optional") { Description = "Also run the shipped opt-in rules (monitor.messages.baseline, monitor.new-domains.how)." };
+        var optional = new Option<bool>("--with-optional") { Description = "Also run the shipped opt-in rules (monitor.messages.baseline)." };
 
         var command = new Command("evaluate", "Replay real traffic with injected compromises through the behavior monitor and report detection quality.")
         {

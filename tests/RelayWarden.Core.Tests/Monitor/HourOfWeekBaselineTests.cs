@@ -202,6 +202,39 @@ public class HourOfWeekBaselineTests
         Assert.InRange(hijackHours, 3, 4); // messages.24h >= 100 takes three hours at 35 an hour
     }
 
+    [Fact]
+    public void The_shipped_low_and_slow_rule_alerts_hours_before_the_daily_count_and_not_on_a_burst_of_first_contacts()
+    {
+        var monitor = MonitorTestKit.Monitor(MonitorOptions.Default);
+        var monday = new DateTimeOffset(2025, 4, 21, 0, 0, 0, TimeSpan.Zero);
+        for (int day = 0; day < 21; day++)
+        {
+            if (day % 7 < 5)
+            {
+                Send(monitor, "erin", monday.AddDays(day).AddHours(10), 5);
+                Send(monitor, "frank", monday.AddDays(day).AddHours(10), 5);
+            }
+        }
+
+        // frank writes to 24 new people within an hour (a mailing to new contacts): a burst, not a trickle.
+        var week4 = monday.AddDays(21);
+        var burst = MonitorTestKit.Blast(monitor, "frank", week4.AddHours(11), 24, TimeSpan.FromMinutes(2), prefix: "contact");
+        Assert.DoesNotContain(burst.Reasons, r => r.Rule == MonitorRuleIds.NewDomainsHourOfWeek);
+
+        // erin's mailbox sends 4 messages an hour to never-seen domains, around the clock.
+        MonitorDecision decision = MonitorDecision.None;
+        int sent = 0;
+        while (sent < 200 && !decision.Reasons.Any(r => r.Rule == MonitorRuleIds.NewDomainsHourOfWeek))
+        {
+            decision = monitor.Observe(MonitorTestKit.Message("erin", week4.AddHours(12) + TimeSpan.FromMinutes(15 * sent), $"v@slow{sent}.example"));
+            sent++;
+        }
+
+        Assert.Equal(20, sent); // 20 new-domain messages in the day, after 5 hours
+        Assert.DoesNotContain(decision.Reasons, r => r.Rule == MonitorRuleIds.NewDomainsDaily); // that one needs 40
+        Assert.Equal(MonitorAction.Alert, decision.Action);
+    }
+
     private const double HourOfWeekBaselineFloor = MonitorState.HourOfWeekFloorDivisor;
 
     private static MonitorSignal Signal(string name)

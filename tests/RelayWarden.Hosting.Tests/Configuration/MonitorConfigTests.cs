@@ -54,7 +54,6 @@ public class MonitorConfigTests
         string yaml = Tenants + """
             monitor:
               population_half_life_hours: 48
-              enable: [monitor.new-domains.how]
               rules:
                 - id: monitor.night.volume
                   when: "messages.1h >= 30 and messages_vs_how.1h >= 4 and recipients_vs_how.1h >= 4 and new_domain_messages_vs_how.1h >= 2"
