@@ -13,6 +13,7 @@ public sealed class BehaviorMonitor
 {
     private static readonly SignalWindow[] s_figureWindows = [SignalWindow.OneMinute, SignalWindow.TenMinutes, SignalWindow.OneHour, SignalWindow.OneDay];
     private static readonly SignalMeasure[] s_figureMeasures = [SignalMeasure.Messages, SignalMeasure.Recipients, SignalMeasure.NewDomains, SignalMeasure.NewDomainMessages];
+    private static readonly SignalMeasure[] s_deviationMeasures = [SignalMeasure.MessagesVsHourOfWeek, SignalMeasure.NewDomainMessagesVsHourOfWeek, SignalMeasure.MessagesVsPopulation, SignalMeasure.NewDomainMessagesVsPopulation];
 
     private readonly MonitorOptions _options;
     private readonly IMonitorStore _store;
@@ -312,6 +313,11 @@ public sealed class BehaviorMonitor
 
         figures.TryAdd("domains.1h", state.Read(new MonitorSignal(SignalMeasure.Domains, SignalWindow.OneHour), seconds));
         figures.TryAdd("account_age_hours", state.Read(new MonitorSignal(SignalMeasure.AccountAgeHours, SignalWindow.None), seconds));
+        foreach (var measure in s_deviationMeasures)
+        {
+            var signal = new MonitorSignal(measure, SignalWindow.OneHour);
+            figures.TryAdd(signal.ToString(), Read(state, signal, seconds, tenant));
+        }
 
         var top = recent
             .SelectMany(o => o.Recipients)

@@ -133,6 +133,8 @@ public class PopulationBaselineTests
         Assert.Equal(10, sent);
         var alert = Assert.Single(fired.Alerts);
         Assert.Equal(5, alert.Figures["messages_vs_population.1h"]);
+        Assert.True(alert.Figures.ContainsKey("new_domain_messages_vs_population.1h")); // standard evidence of every alert
+        Assert.True(alert.Figures.ContainsKey("messages_vs_how.1h"));
     }
 
     [Fact]
