@@ -156,7 +156,10 @@ public sealed class MonitorState
         }
     }
 
-    /// <summary>The value of <paramref name="signal"/> at <paramref name="seconds"/> (the latest observation's time).</summary>
+    /// <summary>
+    /// The value of <paramref name="signal"/> at <paramref name="seconds"/> (the latest observation's time). The
+    /// <c>*_vs_population</c> signals need the peers: they read 0 here, <see cref="BehaviorMonitor.Read"/> gives them.
+    /// </summary>
     public double Read(MonitorSignal signal, long seconds)
     {
         switch (signal.Measure)
