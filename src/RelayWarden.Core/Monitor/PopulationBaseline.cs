@@ -9,7 +9,7 @@ namespace RelayWarden.Core.Monitor;
 /// </summary>
 /// <remarks>
 /// Bins: 0 = no event in the hour, then four per doubling (1, 1.19, 1.41, 1.68, 2, ...) up to 65,536; the
-/// percentile is the smallest whole count of its bin, so it is exact up to 5 and at most 19% low above. Decay
+/// percentile is the smallest whole count of its bin, so it is exact up to 8 and at most 19% low above. Decay
 /// uses a growing weight instead of shrinking every bin: an hour completed at time t adds
 /// 2^((t - t0) / half-life), and the bins are rescaled when that weight grows large.
 /// </remarks>
