@@ -29,10 +29,19 @@ public readonly record struct MilterReply(byte Command, byte[] Data)
     /// <summary>The framed packet: length (command + data, big-endian), command, data.</summary>
     public byte[] ToPacket()
     {
-        byte[] packet = new byte[5 + Data.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(packet, (uint)(1 + Data.Length));
-        packet[4] = Command;
-        Data.CopyTo(packet, 5);
+        byte[] packet = new byte[PacketLength];
+        WriteTo(packet);
         return packet;
+    }
+
+    /// <summary>The length of the framed packet.</summary>
+    public int PacketLength => 5 + Data.Length;
+
+    /// <summary>Writes the framed packet at the start of <paramref name="destination"/> (at least <see cref="PacketLength"/> octets).</summary>
+    public void WriteTo(Span<byte> destination)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(destination, (uint)(1 + Data.Length));
+        destination[4] = Command;
+        Data.CopyTo(destination[5..]);
     }
 }

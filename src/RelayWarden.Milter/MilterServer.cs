@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -32,7 +31,7 @@ public sealed class MilterServer : IAsyncDisposable
         _engine = engine;
         _limits = limits;
         _logger = logger;
-        _listener = new ConnectionListener(address, "milter", limits.MaxConnections, logger, RunAsync);
+        _listener = new ConnectionListener(address, "milter", limits.MaxConnections, logger, Run);
     }
 
     /// <summary>The bound address: <c>inet:127.0.0.1:PORT</c> or <c>unix:PATH</c>.</summary>
@@ -42,39 +41,57 @@ public sealed class MilterServer : IAsyncDisposable
 
     public void Start() => _listener.Start();
 
-    private async Task RunAsync(Socket socket, long id, CancellationToken stopping)
+    // One connection, on its own thread with blocking I/O: read what the MTA sent, handle every
+    // complete packet in it, send all their replies in one write, read again. Postfix writes an
+    // event together with the events before it that get no reply (macros, connect, headers), so
+    // a message costs one read and one write per answered event.
+    private void Run(BlockingConnection connection)
     {
-        await using var stream = new NetworkStream(socket, ownsSocket: true);
-        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024));
+        var socket = connection.Socket;
+        long id = connection.Id;
+        byte[] input = ArrayPool<byte>.Shared.Rent(InitialBuffer);
+        byte[] output = ArrayPool<byte>.Shared.Rent(256);
+        int start = 0;
+        int end = 0;
         var session = new MilterSession(_engine, _limits, Monitor, Time);
         var replies = new List<MilterReply>(2);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        bool armQuickAck = true;
         try
         {
+            socket.ReceiveTimeout = (int)Math.Clamp(_limits.ReadTimeout.TotalMilliseconds, 1, int.MaxValue);
             while (true)
             {
-                timeout.CancelAfter(_limits.ReadTimeout); // restarts the one timer of this connection
-                QuickAck(socket);
-                ReadResult result;
-                try
-                {
-                    result = await reader.ReadAsync(timeout.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    _logger.LogInformation("milter[{Session}]: idle or stopping; closing", id);
-                    return;
-                }
-
-                var buffer = result.Buffer;
+                int written = 0;
                 bool keepOpen = true;
-                while (keepOpen && TryReadPacket(ref buffer, out byte command, out var data, out bool tooLarge))
+                while (keepOpen && end - start >= 4)
                 {
+                    uint length = BinaryPrimitives.ReadUInt32BigEndian(input.AsSpan(start));
+                    if (length == 0 || length > _limits.MaxPacketBytes)
+                    {
+                        _logger.LogWarning("milter[{Session}]: packet length over {Max} octets; closing", id, _limits.MaxPacketBytes);
+                        Append(ref output, ref written, new MilterReply(MilterProtocol.ReplyTempfail, []));
+                        keepOpen = false;
+                        break;
+                    }
+
+                    if (end - start < 4 + length)
+                    {
+                        if (input.Length < 4 + length)
+                        {
+                            Grow(ref input, ref start, ref end, 4 + (int)length);
+                        }
+
+                        break;
+                    }
+
+                    byte command = input[start + 4];
+                    var data = input.AsSpan(start + 5, (int)length - 1);
+                    start += 4 + (int)length;
                     replies.Clear();
-                    keepOpen = session.Handle(command, data.IsSingleSegment ? data.FirstSpan : data.ToArray(), replies);
+                    keepOpen = session.Handle(command, data, replies);
                     foreach (var reply in replies)
                     {
-                        await stream.WriteAsync(reply.ToPacket()).ConfigureAwait(false);
+                        Append(ref output, ref written, reply);
                     }
 
                     if (session.LastVerdict is { Reasons.Count: > 0 } verdict && replies.Count > 0 && verdict.Action != VerdictAction.Relay)
@@ -82,25 +99,69 @@ public sealed class MilterServer : IAsyncDisposable
                         _logger.LogInformation("milter[{Session}]: {Command} login={Login} -> {Action} {Reply} [{Reasons}]",
                             id, (char)command, session.Login, verdict.Action, verdict.Reply, string.Join("; ", verdict.Reasons));
                     }
+                }
 
-                    if (tooLarge)
+                if (written > 0)
+                {
+                    Send(socket, output.AsSpan(0, written));
+                    armQuickAck = true;
+                }
+
+                if (!keepOpen)
+                {
+                    return;
+                }
+
+                if (start == end)
+                {
+                    start = end = 0;
+                }
+                else if (end == input.Length)
+                {
+                    // A partial packet at the end of the buffer: move it to the front.
+                    input.AsSpan(start, end - start).CopyTo(input);
+                    end -= start;
+                    start = 0;
+                }
+
+                if (armQuickAck)
+                {
+                    QuickAck(socket);
+                    armQuickAck = false;
+                }
+
+                if (!connection.BeginRead())
+                {
+                    _logger.LogInformation("milter[{Session}]: idle or stopping; closing", id);
+                    return;
+                }
+
+                int received;
+                try
+                {
+                    received = socket.Receive(input, end, input.Length - end, SocketFlags.None);
+                }
+                catch (SocketException exception) when (exception.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+                {
+                    _logger.LogInformation("milter[{Session}]: idle or stopping; closing", id);
+                    return;
+                }
+                finally
+                {
+                    connection.EndRead();
+                }
+
+                if (received == 0)
+                {
+                    if (connection.Stopping)
                     {
-                        keepOpen = false;
+                        _logger.LogInformation("milter[{Session}]: idle or stopping; closing", id);
                     }
-                }
 
-                if (TooLargePending(buffer))
-                {
-                    _logger.LogWarning("milter[{Session}]: packet length over {Max} octets; closing", id, _limits.MaxPacketBytes);
-                    await stream.WriteAsync(new MilterReply(MilterProtocol.ReplyTempfail, []).ToPacket()).ConfigureAwait(false);
                     return;
                 }
 
-                reader.AdvanceTo(buffer.Start, buffer.End);
-                if (!keepOpen || result.IsCompleted)
-                {
-                    return;
-                }
+                end += received;
             }
         }
         catch (Exception exception) when (exception is IOException or SocketException or ObjectDisposedException)
@@ -116,13 +177,52 @@ public sealed class MilterServer : IAsyncDisposable
         }
         finally
         {
-            await reader.CompleteAsync().ConfigureAwait(false);
+            ArrayPool<byte>.Shared.Return(input);
+            ArrayPool<byte>.Shared.Return(output);
+        }
+    }
+
+    private const int InitialBuffer = 4096;
+
+    private static void Append(ref byte[] output, ref int written, MilterReply reply)
+    {
+        int length = reply.PacketLength;
+        if (output.Length - written < length)
+        {
+            byte[] larger = ArrayPool<byte>.Shared.Rent(written + length);
+            output.AsSpan(0, written).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(output);
+            output = larger;
+        }
+
+        reply.WriteTo(output.AsSpan(written));
+        written += length;
+    }
+
+    // Makes room for a packet of `needed` octets (its declared length is within the limit).
+    private static void Grow(ref byte[] input, ref int start, ref int end, int needed)
+    {
+        byte[] larger = ArrayPool<byte>.Shared.Rent(needed);
+        input.AsSpan(start, end - start).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(input);
+        input = larger;
+        end -= start;
+        start = 0;
+    }
+
+    private static void Send(Socket socket, ReadOnlySpan<byte> data)
+    {
+        while (!data.IsEmpty)
+        {
+            data = data[socket.Send(data, SocketFlags.None)..];
         }
     }
 
     // Linux TCP_QUICKACK (netinet/tcp.h: IPPROTO_TCP 6, TCP_QUICKACK 12). The MTA sends macro
     // packets that get no reply; with Nagle on its side and delayed ACKs on ours, the next packet
-    // would wait ~40 ms for our ACK. Quick-ACK mode is not sticky, so it is re-armed before each read.
+    // would wait ~40 ms for our ACK. Quick-ACK mode is not sticky: the kernel goes back to delayed
+    // ACKs ("ping-pong" mode) when we send, so it is re-armed before the first read and before each
+    // read that follows a write (a read after a read finds it still armed).
     private static readonly byte[] s_one = BitConverter.GetBytes(1);
 
     private static void QuickAck(Socket socket)
@@ -138,48 +238,6 @@ public sealed class MilterServer : IAsyncDisposable
                 // Not supported here: correctness does not depend on it.
             }
         }
-    }
-
-    private bool TooLargePending(ReadOnlySequence<byte> buffer)
-    {
-        if (buffer.Length < 4)
-        {
-            return false;
-        }
-
-        Span<byte> length = stackalloc byte[4];
-        buffer.Slice(0, 4).CopyTo(length);
-        uint declared = BinaryPrimitives.ReadUInt32BigEndian(length);
-        return declared == 0 || declared > _limits.MaxPacketBytes;
-    }
-
-    private bool TryReadPacket(ref ReadOnlySequence<byte> buffer, out byte command, out ReadOnlySequence<byte> data, out bool tooLarge)
-    {
-        command = 0;
-        data = default;
-        tooLarge = false;
-        if (buffer.Length < 4)
-        {
-            return false;
-        }
-
-        Span<byte> header = stackalloc byte[4];
-        buffer.Slice(0, 4).CopyTo(header);
-        uint length = BinaryPrimitives.ReadUInt32BigEndian(header);
-        if (length == 0 || length > _limits.MaxPacketBytes)
-        {
-            return false; // TooLargePending closes the connection
-        }
-
-        if (buffer.Length < 4 + length)
-        {
-            return false;
-        }
-
-        command = buffer.Slice(4, 1).FirstSpan[0];
-        data = buffer.Slice(5, length - 1);
-        buffer = buffer.Slice(4 + length);
-        return true;
     }
 
     /// <summary>Stops accepting, lets connections finish their current event until <paramref name="drain"/>, then cancels.</summary>

@@ -16,7 +16,9 @@ public sealed class MilterSession
 {
     private readonly Func<SenderAuthorization> _engine;
     private readonly MilterLimits _limits;
-    private readonly Dictionary<string, string> _macros = new(StringComparer.Ordinal);
+    // The two macros read (any others the MTA sends are skipped without becoming strings).
+    private string? _authAuthen;
+    private string? _clientAddr;
     private readonly List<string> _recipients = [];
     private readonly ArrayBufferWriter<byte> _header = new(4096);
     private IPAddress? _client;
@@ -45,7 +47,7 @@ public sealed class MilterSession
     public Verdict? LastVerdict { get; private set; }
 
     /// <summary>The SASL login of the session, when the MTA sent {auth_authen}.</summary>
-    public string? Login => _macros.TryGetValue("auth_authen", out var login) && login.Length > 0 ? login : null;
+    public string? Login => _authAuthen is { Length: > 0 } login ? login : null;
 
     /// <summary>Handles one packet; adds the replies to send; returns false when the connection must close.</summary>
     public bool Handle(byte command, ReadOnlySpan<byte> data, List<MilterReply> replies)
@@ -132,7 +134,8 @@ public sealed class MilterSession
                 return true;
             case MilterProtocol.QuitNewConnection:
                 ResetMessage();
-                _macros.Clear();
+                _authAuthen = null;
+                _clientAddr = null;
                 _client = null;
                 return true;
             case MilterProtocol.Quit:
@@ -187,7 +190,7 @@ public sealed class MilterSession
 
     private Submission Submission() => new()
     {
-        ClientIp = _client ?? (_macros.TryGetValue("client_addr", out var addr) && IPAddress.TryParse(addr, out var ip) ? ip : null),
+        ClientIp = _client ?? (_clientAddr is { } addr && IPAddress.TryParse(addr, out var ip) ? ip : null),
         AuthLogin = Login,
         MailFrom = _mailFrom ?? "<>",
         Recipients = _recipients,
@@ -242,11 +245,34 @@ public sealed class MilterSession
             return;
         }
 
-        var strings = Strings(data[1..]);
-        for (int i = 0; i + 1 < strings.Count; i += 2)
+        // Stage octet, then NUL-terminated name, value pairs; a name may come with or without braces.
+        data = data[1..];
+        while (!data.IsEmpty)
         {
-            string name = strings[i].Trim('{', '}');
-            _macros[name] = strings[i + 1];
+            int nul = data.IndexOf((byte)0);
+            if (nul < 0)
+            {
+                return; // a name without a value
+            }
+
+            var name = data[..nul].Trim("{}"u8);
+            data = data[(nul + 1)..];
+            if (data.IsEmpty)
+            {
+                return;
+            }
+
+            nul = data.IndexOf((byte)0);
+            var value = nul < 0 ? data : data[..nul];
+            data = nul < 0 ? [] : data[(nul + 1)..];
+            if (name.SequenceEqual("auth_authen"u8))
+            {
+                _authAuthen = Encoding.UTF8.GetString(value);
+            }
+            else if (name.SequenceEqual("client_addr"u8))
+            {
+                _clientAddr = Encoding.UTF8.GetString(value);
+            }
         }
     }
 
@@ -302,17 +328,27 @@ public sealed class MilterSession
             _header.Write(" "u8);
         }
 
-        for (int i = 0; i < value.Length; i++)
+        while (!value.IsEmpty)
         {
-            byte b = value[i];
-            if (b == (byte)'\n' && (i == 0 || value[i - 1] != (byte)'\r'))
+            int lf = value.IndexOf((byte)'\n');
+            if (lf < 0)
             {
-                _header.Write("\r\n"u8);
+                _header.Write(value);
+                break;
+            }
+
+            // A bare LF becomes CRLF; a CRLF stays as it is.
+            if (lf > 0 && value[lf - 1] == (byte)'\r')
+            {
+                _header.Write(value[..(lf + 1)]);
             }
             else
             {
-                _header.Write([b]);
+                _header.Write(value[..lf]);
+                _header.Write("\r\n"u8);
             }
+
+            value = value[(lf + 1)..];
         }
 
         _header.Write("\r\n"u8);

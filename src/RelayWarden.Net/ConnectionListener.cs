@@ -8,7 +8,10 @@ namespace RelayWarden.Net;
 /// The accept loop shared by the protocol doors that Postfix connects to (milter, policy
 /// delegation): binds a TCP or Unix socket, enforces the connection limit, sets TCP_NODELAY, runs
 /// each connection as its own task (its own fault domain), and on stop closes the listener, lets
-/// sessions finish until a deadline, then cancels them.
+/// sessions finish until a deadline, then cancels them. A door that answers small requests one at a
+/// time (milter, policy) serves each connection on a parked thread with blocking I/O instead
+/// (<see cref="BlockingConnection"/>): the kernel wakes the reader directly, with no thread-pool
+/// hand-off per request.
 /// </summary>
 public sealed class ConnectionListener : IAsyncDisposable
 {
@@ -16,7 +19,11 @@ public sealed class ConnectionListener : IAsyncDisposable
     private readonly string _name;
     private readonly int _maxConnections;
     private readonly ILogger _logger;
-    private readonly Func<Socket, long, CancellationToken, Task> _session;
+    private readonly Func<Socket, long, CancellationToken, Task>? _session;
+    private readonly Action<BlockingConnection>? _blocking;
+    private readonly SessionThreads? _threads;
+    private readonly HashSet<BlockingConnection> _live = [];
+    private readonly Action<object?> _runBlocking;
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _sessions = [];
     private readonly Lock _gate = new();
@@ -25,6 +32,7 @@ public sealed class ConnectionListener : IAsyncDisposable
     private int _connections;
     private long _ids;
     private bool _stopped;
+    private bool _stopRequested;
 
     /// <param name="address"><c>inet:ADDRESS:PORT</c>, <c>ADDRESS:PORT</c> or <c>unix:PATH</c>.</param>
     /// <param name="name">The door's name in log lines (<c>milter</c>, <c>policy</c>).</param>
@@ -32,11 +40,30 @@ public sealed class ConnectionListener : IAsyncDisposable
     /// <param name="logger">Where accept problems and unexpected session errors go.</param>
     /// <param name="session">Runs one connection; must catch its own errors. The socket is disposed after it returns.</param>
     public ConnectionListener(string address, string name, int maxConnections, ILogger logger, Func<Socket, long, CancellationToken, Task> session)
+        : this(address, name, maxConnections, logger)
+    {
+        _session = session;
+    }
+
+    /// <summary>A listener whose connections each run on a parked thread with blocking I/O.</summary>
+    /// <param name="address"><c>inet:ADDRESS:PORT</c>, <c>ADDRESS:PORT</c> or <c>unix:PATH</c>.</param>
+    /// <param name="name">The door's name in log lines and thread names.</param>
+    /// <param name="maxConnections">Connections beyond this are closed at once.</param>
+    /// <param name="logger">Where accept problems and unexpected session errors go.</param>
+    /// <param name="session">Runs one connection; must catch its own errors. The socket is disposed after it returns.</param>
+    public ConnectionListener(string address, string name, int maxConnections, ILogger logger, Action<BlockingConnection> session)
+        : this(address, name, maxConnections, logger)
+    {
+        _blocking = session;
+        _threads = new SessionThreads($"rw-{name}");
+    }
+
+    private ConnectionListener(string address, string name, int maxConnections, ILogger logger)
     {
         _name = name;
         _maxConnections = maxConnections;
         _logger = logger;
-        _session = session;
+        _runBlocking = RunBlocking;
         EndPoint endpoint;
         if (address.StartsWith("unix:", StringComparison.Ordinal))
         {
@@ -67,6 +94,9 @@ public sealed class ConnectionListener : IAsyncDisposable
     public string Address => LocalEndPoint is { } ip ? $"inet:{ip}" : $"unix:{_unixPath}";
 
     public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>True once <see cref="StopAsync"/> began.</summary>
+    internal bool IsStopping => Volatile.Read(ref _stopRequested);
 
     public void Start()
     {
@@ -108,6 +138,18 @@ public sealed class ConnectionListener : IAsyncDisposable
             }
 
             long id = Interlocked.Increment(ref _ids);
+            if (_threads is not null)
+            {
+                var connection = new BlockingConnection(client, id, this);
+                lock (_gate)
+                {
+                    _live.Add(connection);
+                }
+
+                _threads.Run(_runBlocking, connection);
+                continue;
+            }
+
             var session = Task.Run(() => RunAsync(client, id));
             lock (_gate)
             {
@@ -117,11 +159,36 @@ public sealed class ConnectionListener : IAsyncDisposable
         }
     }
 
+    private void RunBlocking(object? state)
+    {
+        var connection = (BlockingConnection)state!;
+        try
+        {
+            _blocking!(connection);
+        }
+#pragma warning disable CA1031 // The last line of defence of a connection's fault domain.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            _logger.LogError(exception, "{Door}[{Session}]: internal error; closing", _name, connection.Id);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _live.Remove(connection);
+            }
+
+            connection.Socket.Dispose();
+            Interlocked.Decrement(ref _connections);
+        }
+    }
+
     private async Task RunAsync(Socket client, long id)
     {
         try
         {
-            await _session(client, id, _stopping.Token).ConfigureAwait(false);
+            await _session!(client, id, _stopping.Token).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // The last line of defence of a connection's fault domain.
         catch (Exception exception)
@@ -145,6 +212,7 @@ public sealed class ConnectionListener : IAsyncDisposable
         }
 
         _stopped = true;
+        Volatile.Write(ref _stopRequested, true);
         _socket.Close();
         if (_acceptLoop is not null)
         {
@@ -159,12 +227,55 @@ public sealed class ConnectionListener : IAsyncDisposable
         }
 
         await Task.WhenAny(Task.WhenAll(sessions), Task.Delay(drain)).ConfigureAwait(false);
+        if (_threads is not null)
+        {
+            await DrainBlockingAsync(drain).ConfigureAwait(false);
+        }
         if (_unixPath is not null && File.Exists(_unixPath))
         {
             File.Delete(_unixPath);
         }
 
         _logger.LogInformation("{Door}: stopped", _name);
+    }
+
+    // Sessions waiting for their peer are woken now (their read returns 0); the others finish their
+    // exchange and see the listener stopping before their next read. At the deadline the rest are cut.
+    private async Task DrainBlockingAsync(TimeSpan drain)
+    {
+        BlockingConnection[] live;
+        lock (_gate)
+        {
+            live = [.. _live];
+        }
+
+        foreach (var connection in live)
+        {
+            connection.WakeIfReading();
+        }
+
+        long deadline = Environment.TickCount64 + (long)drain.TotalMilliseconds;
+        while (Connections > 0 && Environment.TickCount64 < deadline)
+        {
+            await Task.Delay(10).ConfigureAwait(false);
+        }
+
+        lock (_gate)
+        {
+            live = [.. _live];
+        }
+
+        foreach (var connection in live)
+        {
+            try
+            {
+                connection.Socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+            {
+                // Closed meanwhile.
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

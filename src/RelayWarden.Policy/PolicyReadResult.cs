@@ -15,4 +15,6 @@ public enum PolicyReadResult
     LineTooLong,
     /// <summary>The connection closed in the middle of a request.</summary>
     Truncated,
+    /// <summary>The listener is stopping, or the peer was idle longer than the idle timeout: the connection is closed without an answer.</summary>
+    Stopped,
 }

@@ -1,26 +1,36 @@
 using System.Buffers;
-using System.IO.Pipelines;
+using System.Net.Sockets;
 using System.Text;
+using RelayWarden.Net;
 
 namespace RelayWarden.Policy;
 
 /// <summary>
-/// Reads policy-delegation requests: <c>name=value</c> lines ending in LF (a CR before it is
-/// tolerated), a blank line ends the request. Limits are enforced while reading. Only the attributes
-/// RelayWarden uses become strings; the rest are skipped without allocating.
+/// Reads policy-delegation requests from a blocking socket: <c>name=value</c> lines ending in LF
+/// (a CR before it is tolerated), a blank line ends the request. Limits are enforced while reading.
+/// Only the attributes RelayWarden uses become strings; the rest are skipped without allocating.
+/// Before it waits for the peer it calls the flush callback, so answers to pipelined requests go
+/// out in one write.
 /// </summary>
-internal sealed class PolicyRequestReader
+internal sealed class PolicyRequestReader : IDisposable
 {
-    private readonly PipeReader _reader;
+    private readonly BlockingConnection _connection;
     private readonly PolicyLimits _limits;
+    private readonly Action _flush;
+    private byte[] _buffer;
+    private int _start;
+    private int _end;
 
-    public PolicyRequestReader(PipeReader reader, PolicyLimits limits)
+    public PolicyRequestReader(BlockingConnection connection, PolicyLimits limits, Action flush)
     {
-        _reader = reader;
+        _connection = connection;
         _limits = limits;
+        _flush = flush;
+        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(4096, limits.MaxLineBytes + 2));
     }
 
-    public async ValueTask<PolicyReadResult> ReadAsync(PolicyRequest request, CancellationToken cancellationToken)
+    /// <summary>Reads the next request into <paramref name="request"/>; <see cref="PolicyReadResult.Stopped"/> when the listener stops or the peer is idle too long.</summary>
+    public PolicyReadResult Read(PolicyRequest request)
     {
         request.Clear();
         bool any = false;
@@ -28,19 +38,24 @@ internal sealed class PolicyRequestReader
         int attributes = 0;
         while (true)
         {
-            var result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            while (TryReadLine(ref buffer, out var line))
+            while (true)
             {
+                var pending = _buffer.AsSpan(_start, _end - _start);
+                int lf = pending.IndexOf((byte)'\n');
+                if (lf < 0)
+                {
+                    break;
+                }
+
+                var line = pending[..lf];
+                _start += lf + 1;
                 if (line.Length > _limits.MaxLineBytes)
                 {
-                    _reader.AdvanceTo(buffer.Start);
                     return PolicyReadResult.LineTooLong;
                 }
 
-                if (line.Length == 0 || (line.Length == 1 && line.FirstSpan[0] == (byte)'\r'))
+                if (line.Length == 0 || (line.Length == 1 && line[0] == (byte)'\r'))
                 {
-                    _reader.AdvanceTo(buffer.Start);
                     if (!any || garbage)
                     {
                         return PolicyReadResult.Garbage;
@@ -61,47 +76,59 @@ internal sealed class PolicyRequestReader
                 }
             }
 
-            if (buffer.Length > _limits.MaxLineBytes)
+            if (_end - _start > _limits.MaxLineBytes)
             {
-                _reader.AdvanceTo(buffer.Start, buffer.End);
                 return PolicyReadResult.LineTooLong;
             }
 
-            _reader.AdvanceTo(buffer.Start, buffer.End);
-            if (result.IsCompleted)
+            // Keep the partial line, at the front of the buffer.
+            if (_start == _end)
             {
-                return any || buffer.Length > 0 ? PolicyReadResult.Truncated : PolicyReadResult.EndOfStream;
+                _start = _end = 0;
             }
+            else if (_end == _buffer.Length)
+            {
+                _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
+                _end -= _start;
+                _start = 0;
+            }
+
+            _flush();
+            if (!_connection.BeginRead())
+            {
+                return PolicyReadResult.Stopped;
+            }
+
+            int received;
+            try
+            {
+                received = _connection.Socket.Receive(_buffer, _end, _buffer.Length - _end, SocketFlags.None);
+            }
+            catch (SocketException exception) when (exception.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+            {
+                return PolicyReadResult.Stopped; // idle: Postfix reconnects when it needs us
+            }
+            finally
+            {
+                _connection.EndRead();
+            }
+
+            if (received == 0)
+            {
+                if (_connection.Stopping)
+                {
+                    return PolicyReadResult.Stopped;
+                }
+
+                return any || _end > _start ? PolicyReadResult.Truncated : PolicyReadResult.EndOfStream;
+            }
+
+            _end += received;
         }
     }
 
-    private static bool TryReadLine(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> line)
+    private static bool TryAddAttribute(ReadOnlySpan<byte> line, PolicyRequest request)
     {
-        var position = buffer.PositionOf((byte)'\n');
-        if (position is null)
-        {
-            line = default;
-            return false;
-        }
-
-        line = buffer.Slice(0, position.Value);
-        buffer = buffer.Slice(buffer.GetPosition(1, position.Value));
-        return true;
-    }
-
-    private static bool TryAddAttribute(ReadOnlySequence<byte> sequence, PolicyRequest request)
-    {
-        ReadOnlySpan<byte> line;
-        if (sequence.IsSingleSegment)
-        {
-            line = sequence.FirstSpan;
-        }
-        else
-        {
-            byte[] array = sequence.ToArray();
-            line = array;
-        }
-
         if (!line.IsEmpty && line[^1] == (byte)'\r')
         {
             line = line[..^1];
@@ -123,5 +150,11 @@ internal sealed class PolicyRequestReader
         string text = value.IsEmpty ? string.Empty : Encoding.UTF8.GetString(value);
         request.TryAdd(known, text);
         return true;
+    }
+
+    public void Dispose()
+    {
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
     }
 }

@@ -1,4 +1,4 @@
-using System.IO.Pipelines;
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -26,7 +26,7 @@ public sealed class PolicyServer : IAsyncDisposable
         _decider = decider;
         _limits = limits;
         _logger = logger;
-        _listener = new ConnectionListener(endpoint.ToString(), "policy", limits.MaxConnections, logger, RunSessionAsync);
+        _listener = new ConnectionListener(endpoint.ToString(), "policy", limits.MaxConnections, logger, RunSession);
     }
 
     /// <summary>The bound address (the port is known after binding port 0).</summary>
@@ -40,31 +40,38 @@ public sealed class PolicyServer : IAsyncDisposable
 
     public void Start() => _listener.Start();
 
-    private async Task RunSessionAsync(Socket socket, long id, CancellationToken stopping)
+    // One connection, on its own thread with blocking I/O (one outstanding request at a time, as
+    // Postfix's smtpd sends them): read a request, decide, queue the answer; answers go out when the
+    // reader is about to wait for the peer, so pipelined requests get one write.
+    private void RunSession(BlockingConnection connection)
     {
-        var peer = socket.RemoteEndPoint;
+        var socket = connection.Socket;
+        long id = connection.Id;
         int errors = 0;
         long answered = 0;
-        await using var stream = new NetworkStream(socket, ownsSocket: true);
-        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024));
-        var requests = new PolicyRequestReader(reader, _limits);
-        var request = new PolicyRequest();
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        try
+        var output = new ArrayBufferWriter<byte>(256);
+        void Flush()
         {
-            while (!stopping.IsCancellationRequested)
+            if (output.WrittenCount > 0)
             {
-                idle.CancelAfter(_limits.IdleTimeout); // restarts the idle timer: one timer per connection, not per request
-                PolicyReadResult result;
-                try
+                var data = output.WrittenSpan;
+                while (!data.IsEmpty)
                 {
-                    result = await requests.ReadAsync(request, idle.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    break; // idle or stopping: Postfix reconnects when it needs us
+                    data = data[socket.Send(data, SocketFlags.None)..];
                 }
 
+                output.ResetWrittenCount();
+            }
+        }
+
+        using var requests = new PolicyRequestReader(connection, _limits, Flush);
+        var request = new PolicyRequest();
+        try
+        {
+            socket.ReceiveTimeout = (int)Math.Clamp(_limits.IdleTimeout.TotalMilliseconds, 1, int.MaxValue);
+            while (true)
+            {
+                var result = requests.Read(request);
                 string action;
                 bool close = false;
                 switch (result)
@@ -82,31 +89,32 @@ public sealed class PolicyServer : IAsyncDisposable
                     case PolicyReadResult.Garbage:
                         action = PolicyActions.Malformed("malformed request (a line without '=')");
                         close = ++errors >= _limits.MaxErrors;
-                        _logger.LogWarning("policy[{Session}]: malformed request from {Peer}", id, peer);
+                        _logger.LogWarning("policy[{Session}]: malformed request from {Peer}", id, socket.RemoteEndPoint);
                         break;
                     case PolicyReadResult.TooManyAttributes:
                         action = PolicyActions.Malformed($"more than {_limits.MaxAttributes} attributes");
                         close = ++errors >= _limits.MaxErrors;
-                        _logger.LogWarning("policy[{Session}]: too many attributes from {Peer}", id, peer);
+                        _logger.LogWarning("policy[{Session}]: too many attributes from {Peer}", id, socket.RemoteEndPoint);
                         break;
                     case PolicyReadResult.LineTooLong:
                         action = PolicyActions.Malformed($"attribute line longer than {_limits.MaxLineBytes} octets");
                         close = true;
-                        _logger.LogWarning("policy[{Session}]: over-long line from {Peer}; closing", id, peer);
+                        _logger.LogWarning("policy[{Session}]: over-long line from {Peer}; closing", id, socket.RemoteEndPoint);
                         break;
                     case PolicyReadResult.Truncated:
-                        _logger.LogWarning("policy[{Session}]: {Peer} closed in the middle of a request", id, peer);
+                        _logger.LogWarning("policy[{Session}]: {Peer} closed in the middle of a request", id, socket.RemoteEndPoint);
                         return;
                     default:
-                        return;
+                        return; // end of stream, stopping or idle: Postfix reconnects when it needs us
                 }
 
-                await WriteAsync(stream, action).ConfigureAwait(false);
+                output.Write(Answer(action));
                 answered++;
                 Interlocked.Increment(ref _requests);
                 if (close)
                 {
-                    break;
+                    Flush();
+                    return;
                 }
             }
         }
@@ -123,7 +131,6 @@ public sealed class PolicyServer : IAsyncDisposable
         }
         finally
         {
-            await reader.CompleteAsync().ConfigureAwait(false);
             _logger.LogDebug("policy[{Session}]: closed after {Answered} answers", id, answered);
         }
     }
@@ -145,8 +152,8 @@ public sealed class PolicyServer : IAsyncDisposable
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> _answers = new(StringComparer.Ordinal);
 
-    /// <summary>Writes <c>action=...</c> and the blank line; the few distinct answers are encoded once.</summary>
-    private ValueTask WriteAsync(NetworkStream stream, string action)
+    /// <summary><c>action=...</c> and the blank line; the few distinct answers are encoded once.</summary>
+    private byte[] Answer(string action)
     {
         if (!_answers.TryGetValue(action, out var bytes))
         {
@@ -157,7 +164,7 @@ public sealed class PolicyServer : IAsyncDisposable
             }
         }
 
-        return stream.WriteAsync(bytes);
+        return bytes;
     }
 
     private static byte[] Encode(string action)
