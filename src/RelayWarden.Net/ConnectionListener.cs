@@ -7,63 +7,53 @@ namespace RelayWarden.Net;
 /// <summary>
 /// The accept loop shared by the protocol doors that Postfix connects to (milter, policy
 /// delegation): binds a TCP or Unix socket, enforces the connection limit, sets TCP_NODELAY, runs
-/// each connection as its own task (its own fault domain), and on stop closes the listener, lets
-/// sessions finish until a deadline, then cancels them. A door that answers small requests one at a
-/// time (milter, policy) serves each connection on a parked thread with blocking I/O instead
-/// (<see cref="BlockingConnection"/>): the kernel wakes the reader directly, with no thread-pool
-/// hand-off per request.
+/// each connection as its own fault domain, and on stop closes the listener, lets sessions finish
+/// their exchange until a deadline, then cuts them.
 /// </summary>
+/// <remarks>
+/// These doors answer small requests one at a time, so each connection is served by one thread
+/// with blocking I/O (<see cref="BlockingConnection"/>): the kernel wakes the reader directly. With
+/// async sockets every exchange cost a failed receive, an epoll wake-up and a hand-off to a
+/// thread-pool thread (futex wake-ups, context switches, pool threads spinning) — several times
+/// the work of the exchange itself. Idle threads wait in <c>accept</c> on the listening socket
+/// (the kernel wakes one per connection), and the thread that accepts a connection serves it, then
+/// goes back to accepting: no hand-off between threads at all, and a new thread only when every
+/// thread is busy. A thread costs its stack (committed as used); an idle server keeps at most
+/// <see cref="MaxIdleThreads"/>.
+/// </remarks>
 public sealed class ConnectionListener : IAsyncDisposable
 {
+    /// <summary>Most threads kept waiting in <c>accept</c>; more exit after their connection.</summary>
+    public const int MaxIdleThreads = 32;
+
     private readonly Socket _socket;
     private readonly string _name;
     private readonly int _maxConnections;
     private readonly ILogger _logger;
-    private readonly Func<Socket, long, CancellationToken, Task>? _session;
-    private readonly Action<BlockingConnection>? _blocking;
-    private readonly SessionThreads? _threads;
+    private readonly Action<BlockingConnection> _session;
     private readonly HashSet<BlockingConnection> _live = [];
-    private readonly Action<object?> _runBlocking;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly List<Task> _sessions = [];
     private readonly Lock _gate = new();
     private readonly string? _unixPath;
-    private Task? _acceptLoop;
+    private readonly TaskCompletionSource _acceptorsDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _connections;
+    private int _acceptors; // threads in (or on their way into) accept
+    private int _threads;   // threads alive
     private long _ids;
+    private bool _started;
     private bool _stopped;
     private bool _stopRequested;
 
     /// <param name="address"><c>inet:ADDRESS:PORT</c>, <c>ADDRESS:PORT</c> or <c>unix:PATH</c>.</param>
-    /// <param name="name">The door's name in log lines (<c>milter</c>, <c>policy</c>).</param>
+    /// <param name="name">The door's name in log lines and thread names (<c>milter</c>, <c>policy</c>).</param>
     /// <param name="maxConnections">Connections beyond this are closed at once.</param>
     /// <param name="logger">Where accept problems and unexpected session errors go.</param>
-    /// <param name="session">Runs one connection; must catch its own errors. The socket is disposed after it returns.</param>
-    public ConnectionListener(string address, string name, int maxConnections, ILogger logger, Func<Socket, long, CancellationToken, Task> session)
-        : this(address, name, maxConnections, logger)
-    {
-        _session = session;
-    }
-
-    /// <summary>A listener whose connections each run on a parked thread with blocking I/O.</summary>
-    /// <param name="address"><c>inet:ADDRESS:PORT</c>, <c>ADDRESS:PORT</c> or <c>unix:PATH</c>.</param>
-    /// <param name="name">The door's name in log lines and thread names.</param>
-    /// <param name="maxConnections">Connections beyond this are closed at once.</param>
-    /// <param name="logger">Where accept problems and unexpected session errors go.</param>
-    /// <param name="session">Runs one connection; must catch its own errors. The socket is disposed after it returns.</param>
+    /// <param name="session">Runs one connection on the calling thread with blocking I/O; must catch its own errors. The socket is disposed after it returns.</param>
     public ConnectionListener(string address, string name, int maxConnections, ILogger logger, Action<BlockingConnection> session)
-        : this(address, name, maxConnections, logger)
-    {
-        _blocking = session;
-        _threads = new SessionThreads($"rw-{name}");
-    }
-
-    private ConnectionListener(string address, string name, int maxConnections, ILogger logger)
     {
         _name = name;
         _maxConnections = maxConnections;
         _logger = logger;
-        _runBlocking = RunBlocking;
+        _session = session;
         EndPoint endpoint;
         if (address.StartsWith("unix:", StringComparison.Ordinal))
         {
@@ -101,70 +91,100 @@ public sealed class ConnectionListener : IAsyncDisposable
     public void Start()
     {
         _socket.Listen(512);
-        _acceptLoop = AcceptLoopAsync();
+        _started = true;
+        Interlocked.Increment(ref _threads);
+        Interlocked.Increment(ref _acceptors);
+        StartThread();
         _logger.LogInformation("{Door}: listening on {Address}", _name, Address);
     }
 
-    private async Task AcceptLoopAsync()
+    private void StartThread()
     {
-        while (!_stopping.IsCancellationRequested)
+        var thread = new Thread(Serve) { IsBackground = true, Name = $"rw-{_name}" };
+        thread.UnsafeStart();
+    }
+
+    // One thread: accept a connection, serve it, accept again. Entered with _acceptors and
+    // _threads already counting this thread.
+    private void Serve()
+    {
+        try
         {
-            Socket client;
-            try
+            while (true)
             {
-                client = await _socket.AcceptAsync(_stopping.Token).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
-            {
-                break;
-            }
-            catch (SocketException exception)
-            {
-                _logger.LogWarning("{Door}: accept failed: {Error}", _name, exception.SocketErrorCode);
-                continue;
-            }
+                Socket client;
+                try
+                {
+                    client = _socket.Accept();
+                }
+                catch (Exception exception) when (exception is SocketException or ObjectDisposedException or InvalidOperationException)
+                {
+                    if (IsStopping || exception is ObjectDisposedException)
+                    {
+                        Interlocked.Decrement(ref _acceptors);
+                        return;
+                    }
 
-            if (Interlocked.Increment(ref _connections) > _maxConnections)
-            {
-                Interlocked.Decrement(ref _connections);
-                _logger.LogWarning("{Door}: connection refused: {Max} connections open", _name, _maxConnections);
-                client.Dispose();
-                continue;
-            }
+                    _logger.LogWarning("{Door}: accept failed: {Error}", _name, (exception as SocketException)?.SocketErrorCode.ToString() ?? exception.Message);
+                    Thread.Sleep(10); // e.g. out of file descriptors: do not spin
+                    continue;
+                }
 
+                if (Interlocked.Decrement(ref _acceptors) == 0 && !IsStopping)
+                {
+                    // The last thread waiting in accept took this connection: another one takes its place.
+                    Interlocked.Increment(ref _threads);
+                    Interlocked.Increment(ref _acceptors);
+                    StartThread();
+                }
+
+                ServeOne(client);
+                if (IsStopping || Volatile.Read(ref _acceptors) >= MaxIdleThreads)
+                {
+                    return;
+                }
+
+                Interlocked.Increment(ref _acceptors);
+                if (IsStopping)
+                {
+                    Interlocked.Decrement(ref _acceptors);
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            if (Interlocked.Decrement(ref _threads) == 0 && IsStopping)
+            {
+                _acceptorsDone.TrySetResult();
+            }
+        }
+    }
+
+    private void ServeOne(Socket client)
+    {
+        if (Interlocked.Increment(ref _connections) > _maxConnections)
+        {
+            Interlocked.Decrement(ref _connections);
+            _logger.LogWarning("{Door}: connection refused: {Max} connections open", _name, _maxConnections);
+            client.Dispose();
+            return;
+        }
+
+        var connection = new BlockingConnection(client, Interlocked.Increment(ref _ids), this);
+        try
+        {
             if (client.AddressFamily != AddressFamily.Unix)
             {
                 client.NoDelay = true; // small answers go out at once, never behind a delayed ACK
             }
 
-            long id = Interlocked.Increment(ref _ids);
-            if (_threads is not null)
-            {
-                var connection = new BlockingConnection(client, id, this);
-                lock (_gate)
-                {
-                    _live.Add(connection);
-                }
-
-                _threads.Run(_runBlocking, connection);
-                continue;
-            }
-
-            var session = Task.Run(() => RunAsync(client, id));
             lock (_gate)
             {
-                _sessions.RemoveAll(t => t.IsCompleted);
-                _sessions.Add(session);
+                _live.Add(connection);
             }
-        }
-    }
 
-    private void RunBlocking(object? state)
-    {
-        var connection = (BlockingConnection)state!;
-        try
-        {
-            _blocking!(connection);
+            _session(connection);
         }
 #pragma warning disable CA1031 // The last line of defence of a connection's fault domain.
         catch (Exception exception)
@@ -179,31 +199,12 @@ public sealed class ConnectionListener : IAsyncDisposable
                 _live.Remove(connection);
             }
 
-            connection.Socket.Dispose();
-            Interlocked.Decrement(ref _connections);
-        }
-    }
-
-    private async Task RunAsync(Socket client, long id)
-    {
-        try
-        {
-            await _session!(client, id, _stopping.Token).ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // The last line of defence of a connection's fault domain.
-        catch (Exception exception)
-#pragma warning restore CA1031
-        {
-            _logger.LogError(exception, "{Door}[{Session}]: internal error; closing", _name, id);
-        }
-        finally
-        {
             client.Dispose();
             Interlocked.Decrement(ref _connections);
         }
     }
 
-    /// <summary>Stops accepting; sessions may finish their current exchange until <paramref name="drain"/>, then are cancelled.</summary>
+    /// <summary>Stops accepting; sessions may finish their current exchange until <paramref name="drain"/>, then are cut.</summary>
     public async Task StopAsync(TimeSpan drain)
     {
         if (_stopped)
@@ -213,36 +214,19 @@ public sealed class ConnectionListener : IAsyncDisposable
 
         _stopped = true;
         Volatile.Write(ref _stopRequested, true);
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both); // wakes every thread blocked in accept
+        }
+        catch (SocketException)
+        {
+            // Not listening (never started): nothing to wake.
+        }
+
         _socket.Close();
-        if (_acceptLoop is not null)
-        {
-            await _stopping.CancelAsync().ConfigureAwait(false);
-            await _acceptLoop.ConfigureAwait(false);
-        }
 
-        Task[] sessions;
-        lock (_gate)
-        {
-            sessions = [.. _sessions];
-        }
-
-        await Task.WhenAny(Task.WhenAll(sessions), Task.Delay(drain)).ConfigureAwait(false);
-        if (_threads is not null)
-        {
-            await DrainBlockingAsync(drain).ConfigureAwait(false);
-        }
-        if (_unixPath is not null && File.Exists(_unixPath))
-        {
-            File.Delete(_unixPath);
-        }
-
-        _logger.LogInformation("{Door}: stopped", _name);
-    }
-
-    // Sessions waiting for their peer are woken now (their read returns 0); the others finish their
-    // exchange and see the listener stopping before their next read. At the deadline the rest are cut.
-    private async Task DrainBlockingAsync(TimeSpan drain)
-    {
+        // Sessions waiting for their peer are woken now (their read returns 0); the others finish their
+        // exchange and see the listener stopping before their next read. At the deadline the rest are cut.
         BlockingConnection[] live;
         lock (_gate)
         {
@@ -254,10 +238,9 @@ public sealed class ConnectionListener : IAsyncDisposable
             connection.WakeIfReading();
         }
 
-        long deadline = Environment.TickCount64 + (long)drain.TotalMilliseconds;
-        while (Connections > 0 && Environment.TickCount64 < deadline)
+        if (_started)
         {
-            await Task.Delay(10).ConfigureAwait(false);
+            await Task.WhenAny(_acceptorsDone.Task, Task.Delay(drain)).ConfigureAwait(false);
         }
 
         lock (_gate)
@@ -276,12 +259,18 @@ public sealed class ConnectionListener : IAsyncDisposable
                 // Closed meanwhile.
             }
         }
+
+        if (_unixPath is not null && File.Exists(_unixPath))
+        {
+            File.Delete(_unixPath);
+        }
+
+        _logger.LogInformation("{Door}: stopped", _name);
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
-        _stopping.Dispose();
         _socket.Dispose();
     }
 }
