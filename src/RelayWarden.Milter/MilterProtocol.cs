@@ -37,6 +37,9 @@ public static class MilterProtocol
     // Actions we may take (SMFIF_*).
     public const uint ActionQuarantine = 0x20;     // SMFIF_QUARANTINE
 
+    /// <summary>SMFIF_SETSYMLIST: the MTA accepts macro lists after the negotiation reply (version 6).</summary>
+    public const uint ActionSetSymbolList = 0x100;
+
     // Protocol steps we skip (SMFIP_*). Events that never change our answer (connect, each header)
     // are negotiated "no reply" to save round trips; the server re-arms TCP quick-ACK before every
     // read, so the MTA's next packet never waits on our delayed ACK.
@@ -47,6 +50,23 @@ public static class MilterProtocol
     public const uint NoReplyHeader = 0x80;        // SMFIP_NR_HDR: header events get no reply
     public const uint NoReplyConnect = 0x1000;     // SMFIP_NR_CONN: the connect event gets no reply
     public const uint HeaderLeadingSpace = 0x100000; // SMFIP_HDR_LEADSPC: header values with their leading space, as written
+
+    /// <summary>
+    /// The macros asked for at each stage (SMFIM_CONNECT 0 … SMFIM_EOH 6), sent after the negotiation
+    /// reply when the MTA offers SMFIF_SETSYMLIST. Postfix sends its configured lists (about 25 macros
+    /// a message) for a stage whose list is empty, so every stage names one: <c>i</c> (the queue id,
+    /// omitted while unknown).
+    /// </summary>
+    public static IReadOnlyList<(uint Stage, string Names)> MacroLists { get; } =
+    [
+        (0, "{client_addr}"), // SMFIM_CONNECT
+        (1, "i"),             // SMFIM_HELO
+        (2, "i {auth_authen}"), // SMFIM_ENVFROM: the SASL login decides the account
+        (3, "i"),             // SMFIM_ENVRCPT
+        (4, "i"),             // SMFIM_DATA
+        (5, "i"),             // SMFIM_EOM
+        (6, "i"),             // SMFIM_EOH
+    ];
 
     /// <summary>Macro names we read.</summary>
     public const string MacroAuthAuthen = "{auth_authen}";

@@ -223,15 +223,35 @@ public sealed class MilterSession
 
         const uint Wanted = MilterProtocol.NoHelo | MilterProtocol.NoBody | MilterProtocol.NoUnknown | MilterProtocol.NoData |
             MilterProtocol.HeaderLeadingSpace | MilterProtocol.NoReplyHeader | MilterProtocol.NoReplyConnect;
-        byte[] reply = new byte[12];
+        bool lists = version >= 6 && (actions & MilterProtocol.ActionSetSymbolList) != 0;
+        byte[] reply = lists ? s_negotiationWithLists.ToArray() : new byte[12];
         BinaryPrimitives.WriteUInt32BigEndian(reply, Math.Min(version, MilterProtocol.Version));
-        BinaryPrimitives.WriteUInt32BigEndian(reply.AsSpan(4), actions & MilterProtocol.ActionQuarantine);
+        BinaryPrimitives.WriteUInt32BigEndian(reply.AsSpan(4), actions & (lists ? MilterProtocol.ActionQuarantine | MilterProtocol.ActionSetSymbolList : MilterProtocol.ActionQuarantine));
         BinaryPrimitives.WriteUInt32BigEndian(reply.AsSpan(8), protocol & Wanted);
         replies.Add(new MilterReply(MilterProtocol.OptionNegotiation, reply));
         _leadingSpace = (protocol & MilterProtocol.HeaderLeadingSpace) != 0;
         _noReplyHeader = (protocol & MilterProtocol.NoReplyHeader) != 0;
         _noReplyConnect = (protocol & MilterProtocol.NoReplyConnect) != 0;
         return true;
+    }
+
+    // 12 octets (version, actions, protocol: filled per connection), then the macro lists: for each
+    // stage its number (32 bits, big-endian) and its names, space-separated, NUL-terminated.
+    private static readonly byte[] s_negotiationWithLists = BuildNegotiation();
+
+    private static byte[] BuildNegotiation()
+    {
+        var lists = new ArrayBufferWriter<byte>(128);
+        lists.Write(new byte[12]);
+        foreach (var (stage, names) in MilterProtocol.MacroLists)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(lists.GetSpan(4), stage);
+            lists.Advance(4);
+            lists.Write(Encoding.ASCII.GetBytes(names));
+            lists.Write([(byte)0]);
+        }
+
+        return lists.WrittenSpan.ToArray();
     }
 
     private bool _leadingSpace;

@@ -6,7 +6,7 @@ namespace RelayWarden.Milter.Tests;
 public class MilterServerTests
 {
     [Fact]
-    public async Task Negotiation_asks_to_skip_the_body_and_offers_quarantine_only()
+    public async Task Negotiation_asks_to_skip_the_body_and_offers_quarantine_and_macro_lists_only()
     {
         var (server, _) = MilterTestClient.StartServer();
         await using var _ = server;
@@ -20,12 +20,62 @@ public class MilterServerTests
         Assert.NotNull(reply);
         var data = reply.Value.Data;
         Assert.Equal(6u, BinaryPrimitives.ReadUInt32BigEndian(data));
-        Assert.Equal(MilterProtocol.ActionQuarantine, BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(4)));
+        Assert.Equal(MilterProtocol.ActionQuarantine | MilterProtocol.ActionSetSymbolList, BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(4)));
         uint protocol = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(8));
         Assert.NotEqual(0u, protocol & MilterProtocol.NoBody);
         // "No reply" only where the answer never changes (connect, each header): MAIL, RCPT, end of
         // headers and end of message are always answered.
         Assert.Equal(MilterProtocol.NoReplyHeader | MilterProtocol.NoReplyConnect, protocol & (0xFF000u | 0x80u));
+    }
+
+    [Fact]
+    public async Task Negotiation_asks_for_the_few_macros_read_at_each_stage()
+    {
+        var (server, _) = MilterTestClient.StartServer();
+        await using var _ = server;
+        using var mta = await MilterTestClient.ConnectAsync(server);
+        byte[] offer = new byte[12];
+        BinaryPrimitives.WriteUInt32BigEndian(offer, 6);
+        BinaryPrimitives.WriteUInt32BigEndian(offer.AsSpan(4), 0x1FF);
+        BinaryPrimitives.WriteUInt32BigEndian(offer.AsSpan(8), 0x1FFFFF);
+        await mta.SendAsync((byte)'O', offer);
+        var data = (await mta.ReadAsync())!.Value.Data;
+        var lists = new Dictionary<uint, string>();
+        for (int at = 12; at < data.Length;)
+        {
+            uint stage = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(at));
+            int nul = Array.IndexOf(data, (byte)0, at + 4);
+            Assert.True(nul > 0, "a macro list without its NUL");
+            lists[stage] = System.Text.Encoding.ASCII.GetString(data, at + 4, nul - at - 4);
+            at = nul + 1;
+        }
+
+        // Every stage names at least one macro (an empty list would make Postfix send its defaults).
+        Assert.Equal(new uint[] { 0, 1, 2, 3, 4, 5, 6 }, lists.Keys.Order().ToArray());
+        Assert.All(lists.Values, names => Assert.NotEqual("", names));
+        Assert.Equal("i {auth_authen}", lists[2]);
+        Assert.Equal("{client_addr}", lists[0]);
+    }
+
+    [Fact]
+    public async Task An_MTA_that_takes_no_macro_lists_gets_the_plain_negotiation_reply()
+    {
+        var (server, _) = MilterTestClient.StartServer();
+        await using var _ = server;
+        using var mta = await MilterTestClient.ConnectAsync(server);
+        byte[] offer = new byte[12];
+        BinaryPrimitives.WriteUInt32BigEndian(offer, 6);
+        BinaryPrimitives.WriteUInt32BigEndian(offer.AsSpan(4), 0xFF); // no SMFIF_SETSYMLIST
+        BinaryPrimitives.WriteUInt32BigEndian(offer.AsSpan(8), 0x1FFFFF);
+        await mta.SendAsync((byte)'O', offer);
+        var data = (await mta.ReadAsync())!.Value.Data;
+        Assert.Equal(12, data.Length);
+        Assert.Equal(MilterProtocol.ActionQuarantine, BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(4)));
+        // No connect event: the client address comes from the {client_addr} macro.
+        await mta.MacrosAsync('C', "j", "mx.example", "{client_addr}", "203.0.113.50");
+        await mta.MacrosAsync('M', "i", "4Xk2", "{auth_authen}", "alice@acme.example", "{mail_addr}", "alice@acme.example");
+        Assert.Equal("c", await mta.MailAsync("<alice@acme.example>"));
+        Assert.Equal("y:550 5.7.1 Envelope sender not authorized for your account", await mta.MailAsync("<ceo@globex.example>"));
     }
 
     [Fact]
@@ -209,6 +259,26 @@ public class MilterServerTests
         Assert.Equal("c", await good.MailAsync("<alice@acme.example>"));
         await Task.Delay(200);
         Assert.Equal(1, server.Connections);
+    }
+
+    [Fact]
+    public async Task Stopping_closes_idle_connections_at_once_and_accepts_no_more()
+    {
+        var (server, _) = MilterTestClient.StartServer();
+        var endpoint = System.Net.IPEndPoint.Parse(server.Address[5..]);
+        using var idle = await MilterTestClient.ConnectAsync(server);
+        await idle.NegotiateAsync();
+        using var other = await MilterTestClient.ConnectAsync(server);
+        await other.NegotiateAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await server.StopAsync(TimeSpan.FromSeconds(10));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"stop took {clock.Elapsed}: idle sessions were not woken");
+        Assert.True(await idle.IsClosedAsync());
+        Assert.True(await other.IsClosedAsync());
+        Assert.Equal(0, server.Connections);
+        using var late = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => late.ConnectAsync(endpoint));
+        await server.DisposeAsync();
     }
 
     [Fact]
