@@ -200,7 +200,7 @@ public static class DoorCost
     {
         using var socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         socket.Connect(target);
-        Span<byte> reply = stackalloc byte[64];
+        Span<byte> reply = stackalloc byte[512]; // the negotiation reply carries the macro lists
         socket.Send(s_optneg);
         Expect(socket, reply, 'O');
         socket.Send(s_mail);
