@@ -55,7 +55,7 @@ public sealed class MilterServer : IAsyncDisposable
         int end = 0;
         var session = new MilterSession(_engine, _limits, Monitor, Time);
         var replies = new List<MilterReply>(2);
-        bool armQuickAck = true;
+        bool armQuickAck = false;
         try
         {
             socket.ReceiveTimeout = (int)Math.Clamp(_limits.ReadTimeout.TotalMilliseconds, 1, int.MaxValue);
@@ -63,6 +63,7 @@ public sealed class MilterServer : IAsyncDisposable
             {
                 int written = 0;
                 bool keepOpen = true;
+                bool lastAnswered = true;
                 while (keepOpen && end - start >= 4)
                 {
                     uint length = BinaryPrimitives.ReadUInt32BigEndian(input.AsSpan(start));
@@ -89,6 +90,7 @@ public sealed class MilterServer : IAsyncDisposable
                     start += 4 + (int)length;
                     replies.Clear();
                     keepOpen = session.Handle(command, data, replies);
+                    lastAnswered = replies.Count > 0;
                     foreach (var reply in replies)
                     {
                         Append(ref output, ref written, reply);
@@ -104,8 +106,12 @@ public sealed class MilterServer : IAsyncDisposable
                 if (written > 0)
                 {
                     Send(socket, output.AsSpan(0, written));
-                    armQuickAck = true;
                 }
+
+                // The MTA may be holding its next packet (Nagle) until we ACK what we just read: an
+                // event that gets no reply, or the first part of a packet. Our replies carry the ACK
+                // of what they answer.
+                armQuickAck = !lastAnswered || start < end;
 
                 if (!keepOpen)
                 {
@@ -218,11 +224,11 @@ public sealed class MilterServer : IAsyncDisposable
         }
     }
 
-    // Linux TCP_QUICKACK (netinet/tcp.h: IPPROTO_TCP 6, TCP_QUICKACK 12). The MTA sends macro
-    // packets that get no reply; with Nagle on its side and delayed ACKs on ours, the next packet
-    // would wait ~40 ms for our ACK. Quick-ACK mode is not sticky: the kernel goes back to delayed
-    // ACKs ("ping-pong" mode) when we send, so it is re-armed before the first read and before each
-    // read that follows a write (a read after a read finds it still armed).
+    // Linux TCP_QUICKACK (netinet/tcp.h: IPPROTO_TCP 6, TCP_QUICKACK 12). The MTA sends packets
+    // that get no reply (macros, connect, headers; Postfix's smtpd flushes the DATA macros on their
+    // own when it hands the milter to cleanup); with Nagle on its side and delayed ACKs on ours, its
+    // next packet would wait ~40 ms for our ACK. Setting the option sends a pending ACK at once, so
+    // it is set after reading data that we do not answer; an answer carries the ACK itself.
     private static readonly byte[] s_one = BitConverter.GetBytes(1);
 
     private static void QuickAck(Socket socket)
