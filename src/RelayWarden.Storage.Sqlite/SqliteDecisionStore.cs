@@ -49,6 +49,7 @@ public sealed class SqliteDecisionStore : IDecisionStore
             CREATE INDEX IF NOT EXISTS decisions_time ON decisions(time);
             CREATE INDEX IF NOT EXISTS decisions_tenant ON decisions(tenant, time);
             CREATE INDEX IF NOT EXISTS decisions_queue ON decisions(queue_id);
+            CREATE INDEX IF NOT EXISTS decisions_account ON decisions(account, time);
             CREATE TABLE IF NOT EXISTS deliveries (
               queue_id TEXT NOT NULL, time INTEGER NOT NULL, recipient TEXT NOT NULL, status TEXT NOT NULL,
               detail TEXT, attempt INTEGER NOT NULL);
@@ -182,6 +183,7 @@ public sealed class SqliteDecisionStore : IDecisionStore
 
             Filter("tenant", "$tenant", query.Tenant);
             Filter("client_ip", "$ip", query.ClientIp);
+            Filter("account", "$account", query.Account);
             Filter("queue_id", "$queue", query.QueueId);
             Filter("message_id", "$msgid", query.MessageId);
             if (query.Since is { } since)

@@ -32,6 +32,9 @@ public sealed record DecisionQuery
 
     public string? ClientIp { get; init; }
 
+    /// <summary>The account (SASL login, or <c>tenant/ip</c>).</summary>
+    public string? Account { get; init; }
+
     public string? QueueId { get; init; }
 
     public string? MessageId { get; init; }

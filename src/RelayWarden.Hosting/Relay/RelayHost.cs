@@ -48,6 +48,8 @@ public sealed class RelayHost : IAsyncDisposable
         Engines = new EngineSource(config, policy, Control, time, log);
         Alerts = new AlertDispatcher(config.Alerts, Control, log, Spool, hostname, time);
         Monitor = new MonitorService(new BehaviorMonitor(config.Monitor, new InMemoryMonitorStore(), time), Engines, Alerts, log);
+        Triage = SqliteAlertTriageStore.Open(Path.Combine(config.DataDir, ControlStores.FileName));
+        Monitor.Allowances.Replace(Triage.Allowances(time.GetUtcNow()));
         Func<SenderAuthorization> engine = () => Engines.Current;
         Transport = transport ?? CreateTransport(config, hostname);
         Runner = new QueueRunner(Spool, Transport, Records, log, time, new QueueRunnerOptions
@@ -120,6 +122,9 @@ public sealed class RelayHost : IAsyncDisposable
     public MonitorService Monitor { get; }
 
     public AlertDispatcher Alerts { get; }
+
+    /// <summary>Alert dismissals and the monitor's allowances (<c>data_dir/control.db</c>).</summary>
+    public IAlertTriageStore Triage { get; }
 
     public RelayLog Log { get; }
 
@@ -226,6 +231,7 @@ public sealed class RelayHost : IAsyncDisposable
         await Engines.DisposeAsync().ConfigureAwait(false);
         await Alerts.DisposeAsync().ConfigureAwait(false);
         Control.Dispose();
+        Triage.Dispose();
         await Records.DisposeAsync().ConfigureAwait(false);
         _certificate?.Dispose();
         _stop.Dispose();
