@@ -13,5 +13,7 @@ internal static class ConsoleAreas
     [
         SessionApi.Map,
         TokensApi.Map,
+        AlertsApi.Map,
+        QueueApi.Map,
     ];
 }
