@@ -1,6 +1,7 @@
 using RelayWarden.Core.Control;
 using RelayWarden.Core.Monitor;
 using RelayWarden.Core.Policy;
+using RelayWarden.Core.Records;
 using RelayWarden.Hosting.Alerts;
 using RelayWarden.Smtp;
 
@@ -72,6 +73,7 @@ public sealed class MonitorService : IMonitorGate
 
         foreach (var alert in decision.Alerts)
         {
+            RelayMeters.Alerts.Add(1, new KeyValuePair<string, object?>("rule", alert.Rule), new KeyValuePair<string, object?>("severity", Severity(alert.Severity)));
             _alerts.Enqueue(alert);
         }
 
@@ -94,6 +96,14 @@ public sealed class MonitorService : IMonitorGate
             _log.Write("monitor.error", ("account", account), ("error", $"{exception.GetType().Name}: {exception.Message}"));
         }
     }
+
+    private static string Severity(MonitorSeverity severity) => severity switch
+    {
+        MonitorSeverity.Low => "low",
+        MonitorSeverity.Medium => "medium",
+        MonitorSeverity.High => "high",
+        _ => "critical",
+    };
 
     /// <summary>Drops the reasons and alerts of allowed (rule, key) pairs and recomputes the strongest action.</summary>
     private MonitorDecision Allow(MonitorDecision decision, DateTimeOffset time)
