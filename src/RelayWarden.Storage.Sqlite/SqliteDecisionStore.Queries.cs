@@ -278,7 +278,7 @@ public sealed partial class SqliteDecisionStore
         // An identity key: the null sender, one address (found through its domain's index), or a domain.
         string Identity(string prefix, string key)
         {
-            if (key.Length == 0)
+            if (key == RecordKeys.NullSender)
             {
                 return $"d.{prefix}_addr = ''";
             }
@@ -312,7 +312,7 @@ public sealed partial class SqliteDecisionStore
 
         if (q.Identity is { } identity)
         {
-            where.Add(identity.Length == 0
+            where.Add(identity == RecordKeys.NullSender
                 ? Identity("mail_from", identity)
                 : $"({Identity("from", identity)} OR {Identity("sender", identity)} OR {Identity("mail_from", identity)})");
         }

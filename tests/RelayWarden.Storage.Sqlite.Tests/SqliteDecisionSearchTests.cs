@@ -180,6 +180,21 @@ public sealed class SqliteDecisionSearchTests : IDisposable
         Assert.Contains(field, thrown.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Normalizing_a_normalized_query_changes_nothing()
+    {
+        var once = new DecisionQuery
+        {
+            MailFrom = " <> ", From = "<Alice@ACME.example>", Sender = "@Trial-7731.Example", Identity = "<>", Recipient = "B\u00fccher.example",
+            RecipientDomain = "@Customer.Example", ClientIp = "::ffff:127.0.0.1", MessageId = "m@x", Tenant = " acme ",
+        }.Normalize();
+        var twice = once.Normalize();
+        Assert.Equal(
+            ("<>", "alice@acme.example", "trial-7731.example", "<>", "xn--bcher-kva.example", "customer.example", "127.0.0.1", "<m@x>", "acme"),
+            (once.MailFrom, once.From, once.Sender, once.Identity, once.Recipient, once.RecipientDomain, once.ClientIp, once.MessageId, once.Tenant));
+        Assert.Equal(once, twice);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(DecisionQuery.MaxLimit + 1)]

@@ -13,6 +13,9 @@ namespace RelayWarden.Core.Records;
 /// </summary>
 public static class RecordKeys
 {
+    /// <summary>The filter key of the null reverse path (a record's E address key is then the empty string).</summary>
+    public const string NullSender = "<>";
+
     /// <summary>The keys of a MAIL FROM argument as recorded (<c>&lt;a@b&gt; SIZE=1</c>, <c>&lt;&gt;</c>).</summary>
     public static (string? Address, string? Domain) ReversePath(string? mailFrom)
     {
@@ -69,7 +72,8 @@ public static class RecordKeys
     /// <summary>
     /// Reads a search filter for an identity: <c>local@domain</c> (one address), <c>domain</c> or
     /// <c>@domain</c> (every address of the domain), and, when <paramref name="allowNullSender"/>,
-    /// <c>&lt;&gt;</c> (the null reverse path, key ""). Angle brackets around an address are allowed.
+    /// <c>&lt;&gt;</c> (the null reverse path, key <see cref="NullSender"/>). Angle brackets around an address are
+    /// allowed. A normalized key reads back as itself.
     /// </summary>
     public static bool TryParseFilter(string text, bool allowNullSender, out string key, out string error)
     {
@@ -77,10 +81,11 @@ public static class RecordKeys
         key = string.Empty;
         error = string.Empty;
         string value = text.Trim();
-        if (value == "<>")
+        if (value == NullSender)
         {
             if (allowNullSender)
             {
+                key = NullSender;
                 return true;
             }
 
@@ -115,7 +120,7 @@ public static class RecordKeys
     public static string? DomainOf(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (key.Length == 0)
+        if (key == NullSender)
         {
             return null;
         }
@@ -125,11 +130,13 @@ public static class RecordKeys
     }
 
     /// <summary>True when a normalized filter key names one address (or the null sender), not a whole domain.</summary>
-    public static bool IsAddress(string key) => key is not null && (key.Length == 0 || key.Contains('@', StringComparison.Ordinal));
+    public static bool IsAddress(string key) => key is not null && (key == NullSender || key.Contains('@', StringComparison.Ordinal));
 
     /// <summary>True when a record's keys match a normalized filter key.</summary>
     public static bool Matches(string key, string? address, string? domain) =>
-        IsAddress(key) ? address is not null && string.Equals(key, address, StringComparison.Ordinal) : string.Equals(key, domain, StringComparison.Ordinal);
+        key == NullSender ? address is { Length: 0 }
+        : IsAddress(key) ? string.Equals(key, address, StringComparison.Ordinal)
+        : string.Equals(key, domain, StringComparison.Ordinal);
 
     private static string Address(string localPart, string domain) => string.Concat(localPart.ToLowerInvariant(), "@", domain);
 
