@@ -8,7 +8,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 log() { printf '== %s\n' "$*" >&2; }
 
 # 1. Debian packages the tests drive (real peers, never mocks).
-packages=(swaks postfix sqlite3)
+packages=(swaks postfix sqlite3 chromium)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
