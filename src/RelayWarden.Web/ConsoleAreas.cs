@@ -13,5 +13,6 @@ internal static class ConsoleAreas
     [
         SessionApi.Map,
         TokensApi.Map,
+        RecordsApi.Map,
     ];
 }

@@ -5,11 +5,16 @@ namespace RelayWarden.Hosting.Reports;
 /// <summary>The CSV exports of the console: decision search results and the two tables of an incident report.</summary>
 public static class RecordsCsv
 {
-    /// <summary>Decisions, one row each; recipients, recipient domains and rule ids joined with spaces.</summary>
+    /// <summary>
+    /// Decisions, one row each; recipients, recipient domains and rule ids joined with spaces. Each row goes to
+    /// <paramref name="output"/> with one asynchronous write (an HTTP response body allows no synchronous I/O).
+    /// </summary>
     public static async Task WriteDecisionsAsync(TextWriter output, IAsyncEnumerable<DecisionRecord> records, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(records);
-        var csv = new CsvWriter(output);
+        using var row = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        var csv = new CsvWriter(row);
         csv.Row("time", "id", "stage", "action", "reply", "tenant", "account", "client_ip", "helo", "tls", "auth_login", "mail_from",
             "from", "sender", "recipients", "recipient_domains", "message_id", "size", "queue_id", "rules");
         await foreach (var r in records.WithCancellation(cancellationToken).ConfigureAwait(false))
@@ -18,7 +23,12 @@ public static class RecordsCsv
                 .Text(r.ClientIp).Text(r.Helo).Text(r.Tls ? "yes" : "no").Text(r.AuthLogin).Text(r.MailFrom).Text(r.From).Text(r.Sender)
                 .Text(string.Join(' ', r.Recipients)).Text(string.Join(' ', r.RecipientDomains)).Text(r.MessageId).Number(r.Size)
                 .Text(r.QueueId).Text(string.Join(' ', r.Reasons.Select(x => x.Rule))).EndRow();
+            await output.WriteAsync(row.GetStringBuilder(), cancellationToken).ConfigureAwait(false);
+            row.GetStringBuilder().Clear();
         }
+
+        await output.WriteAsync(row.GetStringBuilder(), cancellationToken).ConfigureAwait(false); // the header when no record matched
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The report's submitters table.</summary>
