@@ -16,6 +16,11 @@ public static class Program
             return await Protocol.MilterLoad.RunAsync(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "records-quick")
+        {
+            return await Records.RecordsQuick.RunAsync(args[1..], Console.Out);
+        }
+
         if (args is ["monitor-quick"])
         {
             Monitor.MonitorQuick.Run(Console.Out);

@@ -15,5 +15,6 @@ internal static class ConsoleAreas
         TokensApi.Map,
         AlertsApi.Map,
         QueueApi.Map,
+        RecordsApi.Map,
     ];
 }

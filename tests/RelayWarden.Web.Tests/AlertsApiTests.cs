@@ -83,7 +83,7 @@ public sealed class AlertsApiTests : IClassFixture<AlertsFixture>
         Assert.Equal("acme", detail.GetProperty("account").GetProperty("tenant").GetString());
         var recent = detail.GetProperty("recent").EnumerateArray().ToList();
         Assert.True(recent.Count >= 5, $"{recent.Count} recent records");
-        Assert.Contains(recent, r => r.GetProperty("action").GetString() == "hold" && r.GetProperty("rules").EnumerateArray().Any(x => x.GetString() == AlertsFixture.Rule));
+        Assert.Contains(recent, r => r.GetProperty("action").GetString() == "hold" && r.GetProperty("reasons").EnumerateArray().Any(x => x.GetProperty("rule").GetString() == AlertsFixture.Rule));
         Assert.True(DateTimeOffset.Parse(recent[0].GetProperty("time").GetString()!, System.Globalization.CultureInfo.InvariantCulture)
             >= DateTimeOffset.Parse(recent[^1].GetProperty("time").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
     }

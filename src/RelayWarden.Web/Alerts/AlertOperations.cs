@@ -53,7 +53,7 @@ internal static class AlertOperations
     }
 
     /// <summary>The account's state now: suspended (itself or its tenant), probation (new or trial tenant) or active.</summary>
-    public static AccountState StateOf(ConsoleContext console, string account)
+    public static AccountStatus StateOf(ConsoleContext console, string account)
     {
         var engine = console.Host.Engines.Current;
         string? tenantId = TenantOf(console, account);
@@ -85,7 +85,7 @@ internal static class AlertOperations
             state = "active";
         }
 
-        return new AccountState(account, tenantId, state, detail, suspension is not null);
+        return new AccountStatus(account, tenantId, state, detail, suspension is not null);
     }
 
     /// <summary>The latest decisions of the account, newest first.</summary>
@@ -329,7 +329,7 @@ internal static class AlertOperations
 }
 
 /// <summary>An account's state: <c>active</c>, <c>probation</c> or <c>suspended</c>, with a line of detail.</summary>
-internal sealed record AccountState(string Account, string? Tenant, string State, string? Detail, bool SuspendedItself);
+internal sealed record AccountStatus(string Account, string? Tenant, string State, string? Detail, bool SuspendedItself);
 
 /// <summary>A message in the spool.</summary>
 internal sealed record QueuedMessage(string Id, bool Held, DateTimeOffset Received, string MailFrom, IReadOnlyList<string> Recipients, string? Tenant,

@@ -5,6 +5,7 @@ using RelayWarden.Core.Control;
 using RelayWarden.Core.Records;
 using RelayWarden.Web.Alerts;
 using RelayWarden.Web.Auth;
+using RelayWarden.Web.Records;
 
 namespace RelayWarden.Web.Api;
 
@@ -164,17 +165,8 @@ internal sealed record DismissReply(AlertView Alert, MonitorAllowance? Allowance
 internal sealed record HeldReply(string Account, string Action, int Count);
 
 /// <summary>One alert with everything needed to confirm or dismiss it.</summary>
-internal sealed record AlertDetail(AlertView Alert, AlertEvidence Evidence, AccountState? Account, IReadOnlyList<RecordView> Recent,
+internal sealed record AlertDetail(AlertView Alert, AlertEvidence Evidence, AccountStatus? Account, IReadOnlyList<RecordView> Recent,
     IReadOnlyList<QueuedMessage> Held, IReadOnlyList<AuditEntry> History, IReadOnlyList<MonitorAllowance> Allowances);
 
 /// <summary>An account's state and activity.</summary>
-internal sealed record AccountDetail(AccountState State, IReadOnlyList<RecordView> Recent, IReadOnlyList<AuditEntry> History, IReadOnlyList<QueuedMessage> Held);
-
-/// <summary>A decision record, flat for JSON and tables.</summary>
-internal sealed record RecordView(string Id, DateTimeOffset Time, string Stage, string? Tenant, string? Account, string? ClientIp, string? MailFrom, string? From,
-    int Recipients, IReadOnlyList<string> RecipientDomains, string? MessageId, string? QueueId, string Action, string Reply, IReadOnlyList<string> Rules)
-{
-    public static RecordView Of(DecisionRecord record) => new(record.Id, record.Time, record.Stage, record.Tenant, record.Account, record.ClientIp, record.MailFrom,
-        record.From, record.Recipients.Count, record.RecipientDomains, record.MessageId, record.QueueId, record.Action.ToString().ToLowerInvariant(), record.Reply,
-        [.. record.Reasons.Select(r => r.Rule)]);
-}
+internal sealed record AccountDetail(AccountStatus State, IReadOnlyList<RecordView> Recent, IReadOnlyList<AuditEntry> History, IReadOnlyList<QueuedMessage> Held);

@@ -28,7 +28,7 @@ public sealed class AlertModel : PageModel
     /// <summary>The account key when the alert is on an account, else null.</summary>
     public string? Account { get; private set; }
 
-    internal AccountState? State { get; private set; }
+    internal AccountStatus? State { get; private set; }
 
     public IReadOnlyList<DecisionRecord> Recent { get; private set; } = [];
 
