@@ -88,6 +88,14 @@ public sealed class AlertFlowTests : IClassFixture<AlertFlowFixture>
         Assert.Equal(SmtpErrorCode.SenderNotAccepted, refused.ErrorCode);
         Assert.Equal(550, (int)refused.StatusCode);
         Assert.Contains("5.7.", refused.Message, StringComparison.Ordinal);
+
+        // The dashboard shows the traffic, the refusal and the open alert.
+        await Console.Relay.Host.Records.FlushAsync(CancellationToken.None);
+        await page.GotoAsync("/");
+        Assert.True(await page.Locator("[data-testid=dashboard-chart]").IsVisibleAsync());
+        Assert.True(int.Parse(await page.Locator("[data-testid=open-alerts]").InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture) >= 1);
+        Assert.Contains(Bot, await page.Locator("[data-testid=top-accounts]").InnerTextAsync(), StringComparison.Ordinal);
+        await BrowserFixture.ScreenshotAsync(page, "dashboard");
         await page.Context.CloseAsync();
     }
 
