@@ -116,3 +116,31 @@ public sealed partial class MetricsTests : IClassFixture<AlertsFixture>
         Assert.Equal("0.25", Metrics.MetricsCollector.Number(0.25));
     }
 }
+
+/// <summary>The hot path: recording a decision, a rule and a latency allocates nothing once the series exist.</summary>
+public sealed class MetricsAllocationTests
+{
+    [Fact]
+    public void Recording_allocates_nothing_per_message()
+    {
+        using var collector = new Metrics.MetricsCollector();
+        Core.Policy.Reason[] reasons = [new("monitor.test.alloc", Core.Policy.ReasonOutcome.Fail, "x", Core.Policy.Evidence.None)];
+        void Once()
+        {
+            Core.Records.RelayMeters.Decision("smtp", "smtp.data", Core.Policy.VerdictAction.Hold, reasons);
+            Core.Records.RelayMeters.SmtpDataSeconds.Record(0.002);
+            Core.Records.RelayMeters.Deliveries.Add(1, new KeyValuePair<string, object?>("status", "delivered"));
+        }
+
+        Once();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10_000; i++)
+        {
+            Once();
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 1024, $"{allocated} bytes for 10,000 messages");
+        Assert.True(collector.Total("relaywarden_decision_rules_total", ("rule", "monitor.test.alloc")) >= 10_001);
+    }
+}
