@@ -107,6 +107,10 @@ public sealed class AlertsApiTests : IClassFixture<AlertsFixture>
         Assert.Equal(HttpStatusCode.BadRequest, (await admin.PostAsJsonAsync(U("/api/queue/not-hex!/release"), new { })).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.PostAsJsonAsync(U("/api/queue/abcdef0123/release"), new { })).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await admin.DeleteAsync(U("/api/queue/zz"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.PostAsync(U("/api/queue/abcdef0123/release"), null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsync(U("/api/accounts/acme%2F127.0.0.97/resume"), null)).StatusCode);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await admin.PostAsync(U("/api/accounts/acme%2F127.0.0.97/resume"), new StringContent("reason=x", System.Text.Encoding.UTF8, "text/plain"))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PostAsync(U($"/api/alerts/{_fixture.BotAlertId}/dismiss"), null)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.DeleteAsync(U("/api/queue/abcdef0123"))).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.DeleteAsync(U("/api/allowances/999999"))).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsJsonAsync(U("/api/accounts/acme%2F127.0.0.99/resume"), new { })).StatusCode);

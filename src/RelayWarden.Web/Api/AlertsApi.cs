@@ -16,6 +16,9 @@ namespace RelayWarden.Web.Api;
 /// </summary>
 internal static class AlertsApi
 {
+    /// <summary>How the write routes take their reason.</summary>
+    internal const string ReasonBody = "Optional JSON body {\"reason\": \"...\"} (at most 500 characters), or ?reason=; written to the audit trail.";
+
     public static void Map(RouteGroupBuilder api)
     {
         var alerts = api.MapGroup("/alerts").WithTags("alerts");
@@ -51,9 +54,15 @@ internal static class AlertsApi
             return Results.Ok(await DetailAsync(console, found, cancellationToken).ConfigureAwait(false));
         }).WithName("GetAlert").WithSummary("One alert: rule, evidence, the account's state, recent decisions, held mail, history and allowances.");
 
-        alerts.MapPost("/{id:long}/dismiss", (long id, DismissRequest request, HttpContext http, ConsoleContext console) =>
+        alerts.MapPost("/{id:long}/dismiss", async (long id, HttpContext http, ConsoleContext console) =>
         {
-            var result = AlertOperations.Dismiss(console, id, ConsoleContext.Who(http.User), request.Reason, request.Allow ?? false, request.AllowHours);
+            var (request, error) = await JsonBody.ReadAsync<DismissRequest>(http.Request).ConfigureAwait(false);
+            if (error is not null)
+            {
+                return error;
+            }
+
+            var result = AlertOperations.Dismiss(console, id, ConsoleContext.Who(http.User), request?.Reason, request?.Allow ?? false, request?.AllowHours);
             return result.Outcome switch
             {
                 DismissOutcome.Dismissed => Results.Ok(new DismissReply(AlertOperations.View(result.Alert!), result.Allowance)),
@@ -62,7 +71,7 @@ internal static class AlertsApi
                 _ => Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: result.Error),
             };
         }).RequireAuthorization(ConsoleClaims.AdminPolicy)
-            .WithName("DismissAlert").WithSummary("Dismiss as a false positive (reason required); allow=true also stops the rule acting on the key, for allow_hours or until withdrawn.");
+            .WithDescription("JSON body: {\"reason\": \"required, 1-500 characters\", \"allow\": true|false, \"allow_hours\": number (optional; none: until withdrawn)}. 409 when dismissed already.").WithName("DismissAlert").WithSummary("Dismiss as a false positive (reason required); allow=true also stops the rule acting on the key, for allow_hours or until withdrawn.");
 
         var allowances = api.MapGroup("/allowances").WithTags("alerts");
         allowances.MapGet("/", (ConsoleContext console) => console.Host.Triage.Allowances(console.Now))
@@ -87,22 +96,29 @@ internal static class AlertsApi
                 AlertOperations.HistoryOf(console, key, 50), AlertOperations.Queue(console, held: true, key, 200)));
         }).WithName("GetAccount").WithSummary("An account (login, or tenant/ip URL-encoded): state, latest decisions, history, held mail.");
 
-        accounts.MapPost("/{account}/suspend", (string account, ReasonRequest? request, HttpContext http, ConsoleContext console) =>
-            Change(console, account, request?.Reason, http, suspend: true))
+        accounts.MapPost("/{account}/suspend", async (string account, HttpContext http, ConsoleContext console) =>
+            await WithReasonAsync(http, reason => Change(console, account, reason, http, suspend: true)).ConfigureAwait(false))
             .RequireAuthorization(ConsoleClaims.AdminPolicy)
-            .WithName("SuspendAccount").WithSummary("Suspend an account: the relay refuses it at MAIL (550 5.7.1) from its next transaction.");
-        accounts.MapPost("/{account}/resume", (string account, ReasonRequest? request, HttpContext http, ConsoleContext console) =>
-            Change(console, account, request?.Reason, http, suspend: false))
+            .WithName("SuspendAccount").WithSummary("Suspend an account: the relay refuses it at MAIL (550 5.7.1) from its next transaction.").WithDescription(ReasonBody);
+        accounts.MapPost("/{account}/resume", async (string account, HttpContext http, ConsoleContext console) =>
+            await WithReasonAsync(http, reason => Change(console, account, reason, http, suspend: false)).ConfigureAwait(false))
             .RequireAuthorization(ConsoleClaims.AdminPolicy)
-            .WithName("ResumeAccount").WithSummary("Lift an account's suspension.");
-        accounts.MapPost("/{account}/held/release", (string account, ReasonRequest? request, HttpContext http, ConsoleContext console) =>
-            AllHeld(console, account, request?.Reason, http, release: true))
+            .WithName("ResumeAccount").WithSummary("Lift an account's suspension.").WithDescription(ReasonBody);
+        accounts.MapPost("/{account}/held/release", async (string account, HttpContext http, ConsoleContext console) =>
+            await WithReasonAsync(http, reason => AllHeld(console, account, reason, http, release: true)).ConfigureAwait(false))
             .RequireAuthorization(ConsoleClaims.AdminPolicy)
-            .WithName("ReleaseAccountHeld").WithSummary("Release every held message of the account for delivery.");
+            .WithName("ReleaseAccountHeld").WithSummary("Release every held message of the account for delivery.").WithDescription(ReasonBody);
         accounts.MapDelete("/{account}/held", (string account, string? reason, HttpContext http, ConsoleContext console) =>
             AllHeld(console, account, reason, http, release: false))
             .RequireAuthorization(ConsoleClaims.AdminPolicy)
             .WithName("DeleteAccountHeld").WithSummary("Delete every held message of the account without delivering it.");
+    }
+
+    /// <summary>Runs <paramref name="act"/> with the reason of the optional JSON body (<c>{"reason": "..."}</c>) or of <c>?reason=</c>.</summary>
+    internal static async Task<IResult> WithReasonAsync(HttpContext http, Func<string?, IResult> act)
+    {
+        var (request, error) = await JsonBody.ReadAsync<ReasonRequest>(http.Request).ConfigureAwait(false);
+        return error ?? act(request?.Reason ?? (string?)http.Request.Query["reason"]);
     }
 
     private static IResult UnknownAccount(string account) =>

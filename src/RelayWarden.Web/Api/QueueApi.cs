@@ -22,18 +22,18 @@ internal static class QueueApi
             return Results.Ok(AlertOperations.Queue(console, held ?? false, string.IsNullOrEmpty(account) ? null : account, limit ?? 1000));
         }).WithName("ListQueue").WithSummary("Messages in the spool, oldest first: queued (default) or held=true; optionally of one account.");
 
-        queue.MapPost("/{id}/release", (string id, ReasonRequest? request, HttpContext http, ConsoleContext console) =>
+        queue.MapPost("/{id}/release", async (string id, HttpContext http, ConsoleContext console) => await AlertsApi.WithReasonAsync(http, reason =>
         {
             if (!AlertOperations.IsQueueId(id))
             {
                 return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: $"'{id}' is not a queue id");
             }
 
-            return AlertOperations.Release(console, id, ConsoleContext.Who(http.User), request?.Reason)
+            return AlertOperations.Release(console, id, ConsoleContext.Who(http.User), reason)
                 ? Results.NoContent()
                 : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"no held message {id}");
-        }).RequireAuthorization(ConsoleClaims.AdminPolicy)
-            .WithName("ReleaseMessage").WithSummary("Release a held message for delivery.");
+        }).ConfigureAwait(false)).RequireAuthorization(ConsoleClaims.AdminPolicy)
+            .WithName("ReleaseMessage").WithSummary("Release a held message for delivery.").WithDescription(AlertsApi.ReasonBody);
 
         queue.MapDelete("/{id}", (string id, string? reason, HttpContext http, ConsoleContext console) =>
         {
