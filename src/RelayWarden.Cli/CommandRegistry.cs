@@ -10,6 +10,7 @@ internal static class CommandRegistry
         Commands.ServeCommand.Create,
         Commands.QueueCommand.Create,
         Commands.UserCommand.Create,
+        Commands.TokenCommand.Create,
         Commands.EvaluateCommand.Create,
         Commands.AccountCommand.Create,
         Commands.BlockCommand.Create,

@@ -31,3 +31,17 @@ internal sealed class RelayLogLogger : ILogger
             ("error", exception is null ? null : $"{exception.GetType().Name}: {exception.Message}"));
     }
 }
+
+/// <summary>Routes a host's <see cref="ILogger"/> messages (the web console's) into the relay's logfmt log under one event name.</summary>
+public sealed class RelayLogLoggerProvider : ILoggerProvider
+{
+    private readonly RelayLogLogger _logger;
+
+    public RelayLogLoggerProvider(RelayLog log, string eventName) => _logger = new RelayLogLogger(log, eventName);
+
+    public ILogger CreateLogger(string categoryName) => _logger;
+
+    public void Dispose()
+    {
+    }
+}

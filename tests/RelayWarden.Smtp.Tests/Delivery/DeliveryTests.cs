@@ -1,3 +1,4 @@
+using RelayWarden.TestSupport;
 using MimeKit;
 using RelayWarden.Core.Records;
 using RelayWarden.Smtp.Tests.Infrastructure;

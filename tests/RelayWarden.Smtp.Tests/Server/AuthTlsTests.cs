@@ -1,3 +1,4 @@
+using RelayWarden.TestSupport;
 using MailKit;
 using MailKit.Security;
 using RelayWarden.Smtp.Tests.Infrastructure;

@@ -1,3 +1,4 @@
+using RelayWarden.TestSupport;
 using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;

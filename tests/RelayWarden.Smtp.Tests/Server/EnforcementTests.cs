@@ -1,3 +1,4 @@
+using RelayWarden.TestSupport;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;

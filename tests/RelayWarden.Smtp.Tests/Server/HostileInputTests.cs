@@ -1,3 +1,4 @@
+using RelayWarden.TestSupport;
 using System.Text;
 using RelayWarden.Smtp.Tests.Infrastructure;
 

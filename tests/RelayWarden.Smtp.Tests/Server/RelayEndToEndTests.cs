@@ -1,3 +1,4 @@
+using RelayWarden.TestSupport;
 using System.Text;
 using MailKit.Net.Smtp;
 using RelayWarden.Core.Policy;

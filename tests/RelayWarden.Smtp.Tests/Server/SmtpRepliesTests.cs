@@ -1,3 +1,4 @@
+using RelayWarden.TestSupport;
 using RelayWarden.Smtp.Tests.Infrastructure;
 
 namespace RelayWarden.Smtp.Tests.Server;

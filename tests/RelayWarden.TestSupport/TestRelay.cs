@@ -1,11 +1,11 @@
-using RelayWarden.TestSupport;
 using System.Net;
 using System.Text;
 using RelayWarden.Core.Directory;
 using RelayWarden.Hosting.Configuration;
 using RelayWarden.Hosting.Relay;
+using RelayWarden.Smtp;
 
-namespace RelayWarden.Smtp.Tests.Infrastructure;
+namespace RelayWarden.TestSupport;
 
 /// <summary>A real relay (RelayHost) on an ephemeral loopback port, with its own data folder and log.</summary>
 public sealed class TestRelay : IAsyncDisposable
