@@ -13,5 +13,8 @@ internal static class ConsoleAreas
     [
         SessionApi.Map,
         TokensApi.Map,
+        DirectoryApi.Map,
+        BlocklistApi.Map,
+        OperatorsApi.Map,
     ];
 }
