@@ -25,7 +25,8 @@ public static class Program
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            stderr.WriteLine($"relaywarden: {parse.Errors[0].Message} (see 'relaywarden {string.Join(' ', args.Take(1))} --help')");
+            string message = string.Join(' ', parse.Errors[0].Message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            stderr.WriteLine($"relaywarden: {message} (see 'relaywarden {string.Join(' ', args.Take(1))} --help')");
             return UsageError;
         }
 

@@ -34,6 +34,59 @@ public sealed class RelayCommandsTests : IDisposable
     }
 
     [Fact]
+    public void User_add_creates_an_operator_whose_password_verifies()
+    {
+        var (exit, output, error) = Run("a long enough password\n", "user", "add", "--config", Config, "--name", "ops", "--role", "admin");
+        Assert.True(exit == 0, error);
+        Assert.Contains("operator ops (admin) created", output, StringComparison.Ordinal);
+        using var store = RelayWarden.Web.ConsoleStores.Open(RelayWarden.Hosting.Configuration.ConfigLoader.LoadFile(Config));
+        Assert.Equal(RelayWarden.Core.Control.OperatorRole.Admin, store.FindOperator("ops")!.Role);
+        Assert.True(PasswordHash.Verify("a long enough password", store.PasswordHashOf("ops")));
+
+        var again = Run("a long enough password\n", "user", "add", "--config", Config, "--name", "ops", "--role", "analyst");
+        Assert.Equal(2, again.Exit);
+        Assert.Contains("exists already", again.Err, StringComparison.Ordinal);
+        Assert.Contains("ops\tadmin", Run(string.Empty, "user", "list", "--config", Config).Out, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("short\n", "ops", "admin", "at least 10 characters")]
+    [InlineData("", "ops", "admin", "at least 10 characters")]
+    [InlineData("a long enough password\n", "bad name!", "admin", "bad name")]
+    [InlineData("a long enough password\n", "ops", "root", "root")]
+    public void User_add_refuses_bad_input_with_one_clear_line(string stdin, string name, string role, string expected)
+    {
+        var (exit, _, error) = Run(stdin, "user", "add", "--config", Config, "--name", name, "--role", role);
+        Assert.Equal(2, exit);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.Single(error.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public void Token_create_prints_a_token_whose_hash_is_stored_and_takes_the_operators_role()
+    {
+        Assert.Equal(0, Run("a long enough password\n", "user", "add", "--config", Config, "--name", "viewer", "--role", "analyst").Exit);
+        var (exit, output, error) = Run(string.Empty, "token", "create", "--config", Config, "--name", "viewer");
+        Assert.True(exit == 0, error);
+        string token = output.Trim();
+        Assert.StartsWith("rw_", token, StringComparison.Ordinal);
+        using (var store = RelayWarden.Web.ConsoleStores.Open(RelayWarden.Hosting.Configuration.ConfigLoader.LoadFile(Config)))
+        {
+            var found = store.UseToken(RelayWarden.Web.Auth.ApiTokens.Hash(token), DateTimeOffset.UtcNow);
+            Assert.NotNull(found);
+            Assert.Equal(RelayWarden.Core.Control.OperatorRole.Analyst, found.Role);
+        }
+
+        string script = Run(string.Empty, "token", "create", "--config", Config, "--name", "ci").Out.Trim();
+        Assert.NotEqual(token, script);
+        string list = Run(string.Empty, "token", "list", "--config", Config).Out;
+        Assert.Contains("ci\tadmin", list, StringComparison.Ordinal);
+        Assert.DoesNotContain(script, list, StringComparison.Ordinal);
+        Assert.Equal(0, Run(string.Empty, "token", "revoke", "2", "--config", Config).Exit);
+        Assert.Equal(2, Run(string.Empty, "token", "revoke", "2", "--config", Config).Exit);
+    }
+
+    [Fact]
     public void Hash_password_reads_stdin_and_prints_a_verifiable_hash()
     {
         var (exit, output, _) = Run("hunter2\n", "user", "hash-password");
