@@ -256,6 +256,18 @@ public sealed class DirectoryApiTests : IClassFixture<DirectoryConsoleFixture>
     }
 
     [Fact]
+    public async Task The_openapi_document_lists_the_directory_blocklist_and_operators_routes()
+    {
+        using var client = _console.Client();
+        using var document = JsonDocument.Parse(await client.GetStringAsync(U("/openapi/v1.json")));
+        var paths = document.RootElement.GetProperty("paths");
+        foreach (string path in new[] { "/api/tenants", "/api/domains", "/api/domains/{domain}/verify", "/api/domains/{domain}/override", "/api/networks", "/api/blocks", "/api/operators", "/api/operators/{name}" })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), path);
+        }
+    }
+
+    [Fact]
     public async Task A_session_change_needs_the_csrf_header()
     {
         using var client = await _console.SignInAsync(TestConsole.AdminName, TestConsole.AdminPassword);
