@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using DnsClient;
 using DnsClient.Protocol;
 using RelayWarden.Hosting.Configuration;
@@ -13,19 +12,23 @@ namespace RelayWarden.Hosting.Control;
 public sealed class DomainTxtVerifier
 {
     private readonly DomainClaimOptions _options;
-    private readonly LookupClient _dns;
+    private readonly Lazy<LookupClient> _dns;
 
     public DomainTxtVerifier(DomainClaimOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
-        var lookup = options.DnsServers.Count == 0 ? new LookupClientOptions() : new LookupClientOptions([.. options.DnsServers]);
-        lookup.UseCache = false;
-        lookup.Timeout = options.DnsTimeout;
-        lookup.Retries = 1;
-        lookup.ThrowDnsErrors = false;
-        lookup.UseTcpFallback = true;
-        _dns = new LookupClient(lookup);
+        // Built on first use: finding the system's resolvers must never stop the host from starting.
+        _dns = new Lazy<LookupClient>(() =>
+        {
+            var lookup = options.DnsServers.Count == 0 ? new LookupClientOptions() : new LookupClientOptions([.. options.DnsServers]);
+            lookup.UseCache = false;
+            lookup.Timeout = options.DnsTimeout;
+            lookup.Retries = 1;
+            lookup.ThrowDnsErrors = false;
+            lookup.UseTcpFallback = true;
+            return new LookupClient(lookup);
+        });
     }
 
     public DomainClaimOptions Options => _options;
@@ -38,13 +41,15 @@ public sealed class DomainTxtVerifier
         IDnsQueryResponse response;
         try
         {
-            response = await _dns.QueryAsync(name, QueryType.TXT, QueryClass.IN, cancellationToken).ConfigureAwait(false);
+            response = await _dns.Value.QueryAsync(name, QueryType.TXT, QueryClass.IN, cancellationToken).ConfigureAwait(false);
         }
-        catch (DnsResponseException exception)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return new DomainCheck(DomainCheckOutcome.Error, $"DNS error looking up TXT {name}: {exception.Message}");
+            throw;
         }
-        catch (SocketException exception)
+#pragma warning disable CA1031 // Any failure of the lookup (timeout, no resolver, a DnsClient bug) concludes nothing about the claim.
+        catch (Exception exception)
+#pragma warning restore CA1031
         {
             return new DomainCheck(DomainCheckOutcome.Error, $"DNS error looking up TXT {name}: {exception.Message}");
         }
