@@ -108,7 +108,19 @@ public sealed class MilterSession
                     return true;
                 }
 
-                Decide(Observe(Evaluate(SubmissionStage.Data)), replies, "milter.data", started);
+                var decided = Observe(Evaluate(SubmissionStage.Data));
+                if (decided.Action == VerdictAction.Relay)
+                {
+                    // Nothing left to decide: SMFIR_ACCEPT spares the MTA the body and end-of-message round trips.
+                    RelayMeters.Decision("milter", "milter.data", decided.Action, decided.Reasons);
+                    RelayMeters.MilterDecisionSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+                    LastVerdict = decided;
+                    replies.Add(MilterReply.Accept);
+                    ResetMessage();
+                    return true;
+                }
+
+                Decide(decided, replies, "milter.data", started);
                 return true;
             case MilterProtocol.EndOfBody:
                 if (_held is { } held)

@@ -16,5 +16,8 @@ internal static class ConsoleAreas
         AlertsApi.Map,
         QueueApi.Map,
         RecordsApi.Map,
+        DirectoryApi.Map,
+        BlocklistApi.Map,
+        OperatorsApi.Map,
     ];
 }
