@@ -24,17 +24,17 @@ internal static class AlertsApi
         var alerts = api.MapGroup("/alerts").WithTags("alerts");
         alerts.MapGet("/", (string? status, string? key, int? limit, ConsoleContext console) =>
         {
-            bool? open = status switch
-            {
-                null or "" or "open" => true,
-                "dismissed" => false,
-                "all" => null,
-                _ => (bool?)false,
-            };
             if (status is not (null or "" or "open" or "dismissed" or "all"))
             {
                 return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "status must be open, dismissed or all");
             }
+
+            bool? open = status switch
+            {
+                "dismissed" => false,
+                "all" => null,
+                _ => true,
+            };
 
             if (limit is < 1 or > 1000)
             {
