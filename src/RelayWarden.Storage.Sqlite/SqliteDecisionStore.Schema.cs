@@ -8,8 +8,11 @@ namespace RelayWarden.Storage.Sqlite;
 /// <summary>The schema, and the upgrade of files written before the search keys existed.</summary>
 public sealed partial class SqliteDecisionStore
 {
-    /// <summary>The schema version in <c>PRAGMA user_version</c>: 0 = no search keys, 2 = keys, recipients and rules tables.</summary>
-    internal const int SchemaVersion = 2;
+    /// <summary>
+    /// The schema version in <c>PRAGMA user_version</c>: 0 = no search keys; 3 = keys, recipients and rules tables,
+    /// and the per-minute rollup of the dashboard series.
+    /// </summary>
+    internal const int SchemaVersion = 3;
 
     private const int BackfillBatch = 5000;
 
@@ -28,6 +31,26 @@ public sealed partial class SqliteDecisionStore
           detail TEXT, attempt INTEGER NOT NULL);
         """;
 
+    // Per-minute totals of every decision (the unfiltered series of the dashboard reads 1,440 rows for a day),
+    // and the distinct recipient domains of accepted mail per minute (domains = how many rows a minute has here).
+    private const string CreateRollup = """
+        CREATE TABLE activity_minutes (
+          minute INTEGER PRIMARY KEY, accepted INTEGER NOT NULL, held INTEGER NOT NULL, rejected INTEGER NOT NULL,
+          deferred INTEGER NOT NULL, recipients INTEGER NOT NULL, domains INTEGER NOT NULL);
+        CREATE TABLE activity_minute_domains (minute INTEGER NOT NULL, domain TEXT NOT NULL, PRIMARY KEY (minute, domain)) WITHOUT ROWID;
+        """;
+
+    private const string FillRollup = """
+        INSERT INTO activity_minute_domains
+          SELECT DISTINCT d.time / 60000, r.domain FROM decisions d JOIN decision_recipients r ON r.decision = d.id
+          WHERE d.action IN ('relay','hold') AND r.domain IS NOT NULL;
+        INSERT INTO activity_minutes
+          SELECT d.time / 60000 AS m, SUM(d.action IN ('relay','hold')), SUM(d.action = 'hold'), SUM(d.action = 'reject'), SUM(d.action = 'defer'),
+            SUM(CASE WHEN d.action IN ('relay','hold') THEN d.rcpt_count ELSE 0 END),
+            (SELECT COUNT(*) FROM activity_minute_domains x WHERE x.minute = d.time / 60000)
+          FROM decisions d GROUP BY m;
+        """;
+
     private const string CreateIndexes = """
         CREATE INDEX IF NOT EXISTS decisions_time ON decisions(time);
         CREATE INDEX IF NOT EXISTS decisions_tenant ON decisions(tenant, time);
@@ -38,6 +61,7 @@ public sealed partial class SqliteDecisionStore
         CREATE INDEX IF NOT EXISTS decisions_mail_from_domain ON decisions(mail_from_domain, time);
         CREATE INDEX IF NOT EXISTS decisions_from_domain ON decisions(from_domain, time);
         CREATE INDEX IF NOT EXISTS decisions_sender_domain ON decisions(sender_domain, time);
+        CREATE INDEX IF NOT EXISTS decisions_null_sender ON decisions(time) WHERE mail_from_addr = '';
         CREATE INDEX IF NOT EXISTS decision_recipients_domain ON decision_recipients(domain, address, decision);
         CREATE INDEX IF NOT EXISTS decision_recipients_decision ON decision_recipients(decision);
         CREATE INDEX IF NOT EXISTS decision_rules_rule ON decision_rules(rule, decision);
@@ -76,9 +100,24 @@ public sealed partial class SqliteDecisionStore
         }
 
         long filled = Backfill(connection);
+        bool rollup = false;
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'activity_minutes'";
+            if (Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                using var transaction = connection.BeginTransaction();
+                command.Transaction = transaction;
+                command.CommandText = CreateRollup + FillRollup;
+                command.ExecuteNonQuery();
+                transaction.Commit();
+                rollup = true;
+            }
+        }
+
         if (added > 0 || filled > 0)
         {
-            log?.Invoke($"event=records.upgrade columns_added={added} records_filled={filled} version={SchemaVersion}");
+            log?.Invoke($"event=records.upgrade columns_added={added} records_filled={filled} rollup={(rollup ? "built" : "kept")} version={SchemaVersion}");
         }
 
         Execute(connection, CreateIndexes);

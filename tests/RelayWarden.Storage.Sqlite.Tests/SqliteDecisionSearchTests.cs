@@ -269,12 +269,31 @@ public sealed class SqliteDecisionSearchTests : IDisposable
         Assert.Equal(9, series.Count); // 10:00 (partly in the window) to 10:08
         Assert.Equal(T0, series[0].Start);
         Assert.Equal(T0.AddMinutes(8), series[^1].Start);
-        Assert.Equal(0, series[0].Accepted); // a1 at 10:00:00 is before the window start
+        Assert.Equal(1, series[0].Accepted); // a1 at 10:00:00: unfiltered series count whole minutes
         Assert.Equal((1, 2, 2), (series[1].Accepted, series[1].Recipients, series[1].RecipientDomains)); // a2: carol@customer, dave@other
         Assert.Equal((0, 1, 0, 0), (series[4].Accepted, series[4].Rejected, series[4].Recipients, series[4].RecipientDomains)); // t1 refused
         Assert.Equal(1, series[5].Deferred);
         Assert.Equal((1, 1), (series[7].Accepted, series[7].Held));
         Assert.Equal(0, series[8].Accepted + series[8].Refused);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(60)]
+    [InlineData(1440)]
+    public async Task The_per_minute_rollup_answers_exactly_as_a_scan_of_the_records(int bucketMinutes)
+    {
+        await using var store = await SeededAsync();
+        await store.AddAsync(Record("z1", 1, rcpts: ["<a@customer.example>", "<b@third.example>"]), default); // same minute as a2
+        await store.AddAsync(Record("z2", 75, VerdictAction.Hold, rcpts: ["<c@fourth.example>"]), default);
+        await store.FlushAsync(default);
+        var window = new DecisionQuery { Since = T0.AddHours(-1), Until = T0.AddHours(3) };
+        var bucket = TimeSpan.FromMinutes(bucketMinutes);
+        var rolled = await store.ActivityAsync(window, bucket, default);
+        var scanned = await store.ActivityAsync(window with { Actions = [VerdictAction.Relay, VerdictAction.Hold, VerdictAction.Defer, VerdictAction.Reject] }, bucket, default);
+        Assert.Equal(scanned, rolled);
+        Assert.Equal(10, rolled.Sum(b => b.Accepted + b.Refused));
+        Assert.Equal(bucketMinutes == 1440 ? 4 : 3, rolled.Max(b => b.RecipientDomains)); // minute 1: customer, other, third; the day adds fourth
     }
 
     [Fact]
@@ -340,10 +359,12 @@ public sealed class SqliteDecisionSearchTests : IDisposable
             await store.FlushAsync(default);
             Assert.Empty(await Ids(store, new DecisionQuery { RecipientDomain = "one.example" }));
             Assert.Equal(["r1"], await Ids(store, new DecisionQuery { Recipient = "b@two.example", Rule = "x.two" }));
+            var minute = Assert.Single(await store.ActivityAsync(new DecisionQuery { Since = T0, Until = T0.AddMinutes(1) }, TimeSpan.FromMinutes(1), default));
+            Assert.Equal((1L, 1L), (minute.Accepted, minute.Recipients)); // the replaced record counts once
             Assert.Equal(1, await store.PurgeAsync(T0.AddMinutes(1), default));
         }
 
-        Assert.Equal((0L, 0L), (Count("decision_recipients"), Count("decision_rules")));
+        Assert.Equal((0L, 0L, 0L, 0L), (Count("decision_recipients"), Count("decision_rules"), Count("activity_minutes"), Count("activity_minute_domains")));
     }
 
     [Fact]
@@ -386,10 +407,12 @@ public sealed class SqliteDecisionSearchTests : IDisposable
             await store.AddAsync(Record("new1", 2), default); // the upgraded file takes new records
             await store.FlushAsync(default);
             Assert.Equal(["new1", "old2"], await Ids(store, new DecisionQuery { Tenant = "acme" }));
+            var series = await store.ActivityAsync(new DecisionQuery { Since = T0, Until = T0.AddMinutes(3) }, TimeSpan.FromMinutes(1), default);
+            Assert.Equal([(0L, 1L, 0L), (1L, 0L, 1L), (1L, 0L, 1L)], series.Select(b => (b.Accepted, b.Rejected, b.RecipientDomains))); // old1, old2, new1
         }
 
-        Assert.Contains(lines, l => l.Contains("columns_added=7 records_filled=2", StringComparison.Ordinal));
-        Assert.Equal(2L, Scalar("PRAGMA user_version"));
+        Assert.Contains(lines, l => l.Contains("columns_added=7 records_filled=2 rollup=built", StringComparison.Ordinal));
+        Assert.Equal(3L, Scalar("PRAGMA user_version"));
         Assert.Equal(1L, Scalar("SELECT COUNT(*) FROM pragma_index_list('decisions') WHERE name = 'decisions_from_domain'"));
 
         lines.Clear();
