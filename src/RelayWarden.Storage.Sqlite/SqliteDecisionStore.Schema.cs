@@ -77,6 +77,13 @@ public sealed partial class SqliteDecisionStore
     /// <summary>Creates the tables, adds the key columns an older file lacks, fills them in, then builds the indexes.</summary>
     private static void Migrate(SqliteConnection connection, Action<string>? log)
     {
+        bool fresh;
+        using (var probe = connection.CreateCommand())
+        {
+            probe.CommandText = "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'decisions'";
+            fresh = Convert.ToInt64(probe.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0;
+        }
+
         Execute(connection, CreateTables);
         var existing = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         using (var command = connection.CreateCommand())
@@ -115,7 +122,7 @@ public sealed partial class SqliteDecisionStore
             }
         }
 
-        if (added > 0 || filled > 0)
+        if (added > 0 || filled > 0 || (rollup && !fresh))
         {
             log?.Invoke($"event=records.upgrade columns_added={added} records_filled={filled} rollup={(rollup ? "built" : "kept")} version={SchemaVersion}");
         }

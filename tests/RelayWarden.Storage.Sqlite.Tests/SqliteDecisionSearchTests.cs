@@ -425,6 +425,40 @@ public sealed class SqliteDecisionSearchTests : IDisposable
         Assert.Equal(4L, Count("decision_recipients")); // old1: two, old2: one, new1: one
     }
 
+    [Fact]
+    public async Task A_file_with_keys_but_no_rollup_gets_the_rollup_built_from_its_records_and_a_new_file_logs_nothing()
+    {
+        var lines = new List<string>();
+        IReadOnlyList<ActivityBucket> before;
+        var window = new DecisionQuery { Since = T0, Until = T0.AddMinutes(10) };
+        await using (var store = SqliteDecisionStore.Open(DbPath, lines.Add))
+        {
+            foreach (var record in Dataset())
+            {
+                await store.AddAsync(record, default);
+            }
+
+            await store.FlushAsync(default);
+            before = await store.ActivityAsync(window, TimeSpan.FromMinutes(1), default);
+        }
+
+        Assert.Empty(lines);
+        using (var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "DROP TABLE activity_minutes; DROP TABLE activity_minute_domains; PRAGMA user_version=2;";
+            command.ExecuteNonQuery();
+        }
+
+        await using (var upgraded = SqliteDecisionStore.Open(DbPath, lines.Add))
+        {
+            Assert.Equal(before, await upgraded.ActivityAsync(window, TimeSpan.FromMinutes(1), default));
+        }
+
+        Assert.Contains("columns_added=0 records_filled=0 rollup=built", Assert.Single(lines), StringComparison.Ordinal);
+    }
+
     private long Count(string table) => Scalar($"SELECT COUNT(*) FROM {table}");
 
     private long Scalar(string sql)
