@@ -8,6 +8,9 @@ public readonly record struct MilterReply(byte Command, byte[] Data)
 {
     public static MilterReply Continue { get; } = new(MilterProtocol.ReplyContinue, []);
 
+    /// <summary>SMFIR_ACCEPT: the message is accepted as far as this milter goes; no more events for it.</summary>
+    public static MilterReply Accept { get; } = new(MilterProtocol.ReplyAccept, []);
+
     /// <summary>SMFIR_REPLYCODE: an SMTP reply ("550 5.7.1 text") the MTA sends as is.</summary>
     public static MilterReply Code(string reply) => new(MilterProtocol.ReplyCode, NulTerminated(reply));
 

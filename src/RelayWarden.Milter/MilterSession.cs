@@ -106,7 +106,17 @@ public sealed class MilterSession
                     return true;
                 }
 
-                Decide(Observe(Evaluate(SubmissionStage.Data)), replies);
+                var decided = Observe(Evaluate(SubmissionStage.Data));
+                if (decided.Action == VerdictAction.Relay)
+                {
+                    // Nothing left to decide: SMFIR_ACCEPT spares the MTA the body and end-of-message round trips.
+                    LastVerdict = decided;
+                    replies.Add(MilterReply.Accept);
+                    ResetMessage();
+                    return true;
+                }
+
+                Decide(decided, replies);
                 return true;
             case MilterProtocol.EndOfBody:
                 if (_held is { } held)

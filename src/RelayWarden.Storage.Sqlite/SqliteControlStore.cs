@@ -10,7 +10,7 @@ namespace RelayWarden.Storage.Sqlite;
 /// and the CLI. Each change runs in one transaction with its audit row and bumps a change counter
 /// that the host polls. Calls are serialized on one connection.
 /// </summary>
-public sealed class SqliteControlStore : IControlStore
+public sealed partial class SqliteControlStore : IControlStore
 {
     private readonly SqliteConnection _connection;
     private readonly Lock _gate = new();
@@ -51,6 +51,7 @@ public sealed class SqliteControlStore : IControlStore
                   key TEXT NOT NULL, action TEXT NOT NULL, severity TEXT NOT NULL, evidence TEXT NOT NULL);
                 CREATE INDEX IF NOT EXISTS alerts_key ON alerts(key, id);
                 """);
+            CreateDirectoryTables(connection);
         }
         catch
         {

@@ -13,6 +13,9 @@ internal static class ConsoleAreas
     [
         SessionApi.Map,
         TokensApi.Map,
+        DirectoryApi.Map,
+        BlocklistApi.Map,
+        OperatorsApi.Map,
         RecordsApi.Map,
     ];
 }

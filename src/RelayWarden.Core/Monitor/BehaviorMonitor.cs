@@ -13,6 +13,7 @@ public sealed class BehaviorMonitor
 {
     private static readonly SignalWindow[] s_figureWindows = [SignalWindow.OneMinute, SignalWindow.TenMinutes, SignalWindow.OneHour, SignalWindow.OneDay];
     private static readonly SignalMeasure[] s_figureMeasures = [SignalMeasure.Messages, SignalMeasure.Recipients, SignalMeasure.NewDomains, SignalMeasure.NewDomainMessages];
+    private static readonly SignalMeasure[] s_deviationMeasures = [SignalMeasure.MessagesVsHourOfWeek, SignalMeasure.NewDomainMessagesVsHourOfWeek, SignalMeasure.MessagesVsPopulation, SignalMeasure.NewDomainMessagesVsPopulation];
 
     private readonly MonitorOptions _options;
     private readonly IMonitorStore _store;
@@ -21,6 +22,7 @@ public sealed class BehaviorMonitor
     private readonly long _dedupSeconds;
     private ulong[] _hashBuffer = new ulong[64];
     private readonly DistinctTracking[] _tracking = new DistinctTracking[4];
+    private readonly PopulationBaselines _population;
 
     // The latest observations of all keys, for alert evidence: bounded memory whatever the number of accounts.
     private readonly Observation?[] _recent;
@@ -35,6 +37,7 @@ public sealed class BehaviorMonitor
         _rules = [.. options.Rules];
         _dedupSeconds = (long)options.AlertDedup.TotalSeconds;
         _recent = new Observation?[Math.Max(16, options.EvidenceMessages)];
+        _population = new PopulationBaselines(options.PopulationHalfLifeHours);
         _tracking[(int)MonitorKeyKind.Account] = DistinctTracking.Domains | DistinctTracking.Novelty;
         foreach (var rule in _rules)
         {
@@ -45,7 +48,8 @@ public sealed class BehaviorMonitor
                     SignalMeasure.Domains => DistinctTracking.Domains,
                     SignalMeasure.DistinctRecipients => DistinctTracking.Recipients,
                     SignalMeasure.NewDomains or SignalMeasure.NewDomainMessages or SignalMeasure.NewDomainShare or SignalMeasure.NewDomainSpread
-                        or SignalMeasure.KnownDomains or SignalMeasure.NewDomainMessagesVsBaseline => DistinctTracking.Novelty,
+                        or SignalMeasure.KnownDomains or SignalMeasure.NewDomainMessagesVsBaseline or SignalMeasure.NewDomainMessagesVsHourOfWeek
+                        or SignalMeasure.NewDomainMessagesVsPopulation => DistinctTracking.Novelty,
                     _ => DistinctTracking.None,
                 };
             }
@@ -55,6 +59,9 @@ public sealed class BehaviorMonitor
     public MonitorOptions Options => _options;
 
     public IMonitorStore Store => _store;
+
+    /// <summary>The peers' hourly figures (per tenant and overall) the <c>*_vs_population</c> signals compare with.</summary>
+    public PopulationBaselines Population => _population;
 
     /// <summary>Counts the message under each key it carries, then evaluates the rules; the strongest action wins.</summary>
     public MonitorDecision Observe(Observation observation)
@@ -92,7 +99,11 @@ public sealed class BehaviorMonitor
             account.CreatedAt = _firstObservation.Value - (long)(_options.PreexistingHours * 3600);
         }
 
-        account.Record(seconds, observation, domains, recipients, _options.BaselineHalfLifeHours, _tracking[(int)MonitorKeyKind.Account]);
+        if (account.Record(seconds, observation, domains, recipients, _options.BaselineHalfLifeHours, _tracking[(int)MonitorKeyKind.Account], out var completedHour))
+        {
+            _population.Add(observation.Tenant, seconds, in completedHour);
+        }
+
         var tenant = Record(MonitorKeyKind.Tenant, observation.Tenant, seconds, observation, domains, recipients);
         var ip = Record(MonitorKeyKind.ClientIp, observation.ClientIp, seconds, observation, domains, recipients);
         // The null sender is no identity: counting it as one key would lump every bounce of every account together.
@@ -119,7 +130,7 @@ public sealed class BehaviorMonitor
                 MonitorKeyKind.ClientIp => ip,
                 _ => sender,
             };
-            if (state is null || !Holds(rule.When.TermArray, state, seconds))
+            if (state is null || !Holds(rule.When.TermArray, state, seconds, observation.Tenant))
             {
                 continue;
             }
@@ -131,7 +142,7 @@ public sealed class BehaviorMonitor
                 MonitorKeyKind.ClientIp => observation.ClientIp!,
                 _ => observation.EnvelopeSender!,
             };
-            (reasons ??= []).Add(new Reason(rule.Id, ReasonOutcome.Fail, Describe(rule, state, seconds),
+            (reasons ??= []).Add(new Reason(rule.Id, ReasonOutcome.Fail, Describe(rule, state, seconds, observation.Tenant),
                 new Evidence { Tenant = observation.Tenant, Address = key }));
             if (strongest is null || rule.Action > strongest)
             {
@@ -140,7 +151,7 @@ public sealed class BehaviorMonitor
 
             if (!state.AlertedRecently(r, _rules.Length, seconds, _dedupSeconds))
             {
-                (alerts ??= []).Add(BuildAlert(rule, state, key, observation.Time, seconds, Recent(rule.Scope, key)));
+                (alerts ??= []).Add(BuildAlert(rule, state, key, observation.Time, seconds, observation.Tenant, Recent(rule.Scope, key)));
             }
 
             if (rule.Action == MonitorAction.Suspend)
@@ -162,9 +173,12 @@ public sealed class BehaviorMonitor
     /// <summary>Counts recipients refused after acceptance (delivery 5xx, bounces) against a key, at event time <paramref name="time"/>.</summary>
     public void ObserveRefused(MonitorKeyKind kind, string key, DateTimeOffset time, int count)
     {
-        if (count > 0 && _store.TryGet(kind, key, out var state))
+        long seconds = time.ToUnixTimeSeconds();
+        if (count > 0 && _store.TryGet(kind, key, out var state) &&
+            state.RecordRefused(seconds, count, _options.BaselineHalfLifeHours, out var completedHour) && kind == MonitorKeyKind.Account)
         {
-            state.RecordRefused(time.ToUnixTimeSeconds(), count, _options.BaselineHalfLifeHours);
+            // The account's tenant is not known here: its completed hour counts for all accounts only.
+            _population.Add(null, seconds, in completedHour);
         }
     }
 
@@ -199,15 +213,15 @@ public sealed class BehaviorMonitor
         }
 
         var state = _store.GetOrAdd(kind, key, seconds);
-        state.Record(seconds, observation, domains, recipients, _options.BaselineHalfLifeHours, _tracking[(int)kind]);
+        state.Record(seconds, observation, domains, recipients, _options.BaselineHalfLifeHours, _tracking[(int)kind], out _);
         return state;
     }
 
-    private static bool Holds(ConditionTerm[] terms, MonitorState state, long seconds)
+    private bool Holds(ConditionTerm[] terms, MonitorState state, long seconds, string? tenant)
     {
         foreach (var term in terms)
         {
-            if (!term.Holds(state.Read(term.Signal, seconds)))
+            if (!term.Holds(Read(state, term.Signal, seconds, tenant)))
             {
                 return false;
             }
@@ -216,12 +230,39 @@ public sealed class BehaviorMonitor
         return true;
     }
 
-    private static string Describe(MonitorRule rule, MonitorState state, long seconds)
+    /// <summary>
+    /// The value of <paramref name="signal"/> for <paramref name="state"/>: the key's own counters, or for the
+    /// <c>*_vs_population</c> signals its 1 h figure over the peers' (the tenant's accounts, else all accounts).
+    /// </summary>
+    public double Read(MonitorState state, MonitorSignal signal, long seconds, string? tenant)
+    {
+        int measure;
+        switch (signal.Measure)
+        {
+            case SignalMeasure.MessagesVsPopulation:
+                measure = 0;
+                break;
+            case SignalMeasure.RecipientsVsPopulation:
+                measure = 1;
+                break;
+            case SignalMeasure.NewDomainMessagesVsPopulation:
+                measure = 2;
+                break;
+            default:
+                return state.Read(signal, seconds);
+        }
+
+        ref readonly var hour = ref state.Sums(SignalWindow.OneHour);
+        int figure = measure switch { 0 => hour.Messages, 1 => hour.Recipients, _ => hour.NewDomainMessages };
+        return figure / Math.Max(1, _population.For(tenant).Quantile(measure));
+    }
+
+    private string Describe(MonitorRule rule, MonitorState state, long seconds, string? tenant)
     {
         var parts = new List<string>(rule.When.Terms.Count);
         foreach (var term in rule.When.Terms)
         {
-            parts.Add($"{term.Signal}={Format(state.Read(term.Signal, seconds))}");
+            parts.Add($"{term.Signal}={Format(Read(state, term.Signal, seconds, tenant))}");
         }
 
         return $"{string.Join(", ", parts)} ({rule.When.Text})";
@@ -253,12 +294,12 @@ public sealed class BehaviorMonitor
         return found;
     }
 
-    private static MonitorAlert BuildAlert(MonitorRule rule, MonitorState state, string key, DateTimeOffset time, long seconds, List<Observation> recent)
+    private MonitorAlert BuildAlert(MonitorRule rule, MonitorState state, string key, DateTimeOffset time, long seconds, string? tenant, List<Observation> recent)
     {
         var figures = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var term in rule.When.Terms)
         {
-            figures[term.Signal.ToString()] = state.Read(term.Signal, seconds);
+            figures[term.Signal.ToString()] = Read(state, term.Signal, seconds, tenant);
         }
 
         foreach (var measure in s_figureMeasures)
@@ -272,6 +313,11 @@ public sealed class BehaviorMonitor
 
         figures.TryAdd("domains.1h", state.Read(new MonitorSignal(SignalMeasure.Domains, SignalWindow.OneHour), seconds));
         figures.TryAdd("account_age_hours", state.Read(new MonitorSignal(SignalMeasure.AccountAgeHours, SignalWindow.None), seconds));
+        foreach (var measure in s_deviationMeasures)
+        {
+            var signal = new MonitorSignal(measure, SignalWindow.OneHour);
+            figures.TryAdd(signal.ToString(), Read(state, signal, seconds, tenant));
+        }
 
         var top = recent
             .SelectMany(o => o.Recipients)

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace RelayWarden.Core.Monitor;
 
 /// <summary>
@@ -86,6 +88,10 @@ internal struct BucketRing
 
     /// <summary>The sum of every bucket of the ring, kept up to date on each add and clear (O(1)).</summary>
     public readonly WindowSums Total => _total;
+
+    /// <summary>The running total by reference (no copy), for the owner's cached window reads.</summary>
+    [UnscopedRef]
+    public readonly ref readonly WindowSums TotalRef => ref _total;
 
     /// <summary>The bucket <paramref name="back"/> steps before the current one (0 = current).</summary>
     public readonly ref readonly WindowCounts Back(int back) => ref _storage[Slot(_current - back)];

@@ -86,10 +86,15 @@ public sealed class MonitorCondition
 
         condition = new MonitorCondition([.. terms], text.Trim())
         {
-            TermArray = [.. terms.OrderBy(t => t.Signal.Window == SignalWindow.None ? 0 : 1)],
+            TermArray = [.. terms.OrderBy(t => t.Signal.Window == SignalWindow.None ? 0 : IsDerived(t.Signal.Measure) ? 2 : 1)],
         };
         return true;
     }
 
     public override string ToString() => Text;
+
+    /// <summary>Signals against baselines and peers cost more to read: evaluated after the plain window counts.</summary>
+    private static bool IsDerived(SignalMeasure measure) => measure is SignalMeasure.MessagesVsHourOfWeek or SignalMeasure.RecipientsVsHourOfWeek
+        or SignalMeasure.NewDomainMessagesVsHourOfWeek or SignalMeasure.MessagesVsPopulation or SignalMeasure.RecipientsVsPopulation
+        or SignalMeasure.NewDomainMessagesVsPopulation;
 }

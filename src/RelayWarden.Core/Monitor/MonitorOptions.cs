@@ -22,6 +22,12 @@ public sealed record MonitorOptions
     public double BaselineHalfLifeHours { get; init; } = 720;
 
     /// <summary>
+    /// <c>monitor.population_half_life_hours</c>: how fast the peers' summary (the <c>*_vs_population</c> signals)
+    /// forgets. Default 168 (a week): the population follows seasons and growth faster than one account's own peak.
+    /// </summary>
+    public double PopulationHalfLifeHours { get; init; } = 168;
+
+    /// <summary>
     /// <c>monitor.preexisting_hours</c>: an account without a known creation time that sends within
     /// this many hours of the monitor's first observation (after an install or a restart, state being
     /// in memory) already existed, and counts as at least this old. Without it, every busy account

@@ -16,6 +16,8 @@ public static class MonitorRuleIds
     public const string MessagesRate = "monitor.messages.rate";
     public const string RecipientsDaily = "monitor.recipients.daily";
     public const string MessagesBaseline = "monitor.messages.baseline";
+    public const string MessagesHourOfWeek = "monitor.messages.how";
+    public const string NewDomainsHourOfWeek = "monitor.new-domains.how";
 
     /// <summary>Every message of a suspended key is rejected under this id until a person lifts it.</summary>
     public const string Suspended = "monitor.account.suspended";

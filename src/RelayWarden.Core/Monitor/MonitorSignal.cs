@@ -35,6 +35,18 @@ public enum SignalMeasure
     RecipientsVsBaseline,
     /// <summary>new_domain_messages.1h / the key's decayed hourly peak (at least 1).</summary>
     NewDomainMessagesVsBaseline,
+    /// <summary>messages.1h / the key's decayed peak for this hour of the week (see <see cref="MonitorState.HourOfWeekReference"/>).</summary>
+    MessagesVsHourOfWeek,
+    /// <summary>recipients.1h / the key's decayed peak for this hour of the week.</summary>
+    RecipientsVsHourOfWeek,
+    /// <summary>new_domain_messages.1h / the key's decayed peak for this hour of the week.</summary>
+    NewDomainMessagesVsHourOfWeek,
+    /// <summary>messages.1h / the peers' 95th percentile of messages per active account-hour (at least 1); peers = the tenant's accounts, or all.</summary>
+    MessagesVsPopulation,
+    /// <summary>recipients.1h / the peers' 95th percentile of recipients per active account-hour (at least 1).</summary>
+    RecipientsVsPopulation,
+    /// <summary>new_domain_messages.1h / the peers' 95th percentile of new-domain messages per active account-hour (at least 1).</summary>
+    NewDomainMessagesVsPopulation,
 }
 
 /// <summary>A sliding window length.</summary>
@@ -66,6 +78,12 @@ public readonly record struct MonitorSignal(SignalMeasure Measure, SignalWindow 
         (SignalMeasure.MessagesVsBaseline, "messages_vs_baseline", [SignalWindow.OneHour]),
         (SignalMeasure.RecipientsVsBaseline, "recipients_vs_baseline", [SignalWindow.OneHour]),
         (SignalMeasure.NewDomainMessagesVsBaseline, "new_domain_messages_vs_baseline", [SignalWindow.OneHour]),
+        (SignalMeasure.MessagesVsHourOfWeek, "messages_vs_how", [SignalWindow.OneHour]),
+        (SignalMeasure.RecipientsVsHourOfWeek, "recipients_vs_how", [SignalWindow.OneHour]),
+        (SignalMeasure.NewDomainMessagesVsHourOfWeek, "new_domain_messages_vs_how", [SignalWindow.OneHour]),
+        (SignalMeasure.MessagesVsPopulation, "messages_vs_population", [SignalWindow.OneHour]),
+        (SignalMeasure.RecipientsVsPopulation, "recipients_vs_population", [SignalWindow.OneHour]),
+        (SignalMeasure.NewDomainMessagesVsPopulation, "new_domain_messages_vs_population", [SignalWindow.OneHour]),
         (SignalMeasure.AccountAgeHours, "account_age_hours", [SignalWindow.None]),
         (SignalMeasure.HistoryDays, "history_days", [SignalWindow.None]),
         (SignalMeasure.KnownDomains, "known_domains", [SignalWindow.None]),

@@ -23,7 +23,7 @@ public static partial class ConfigLoader
             return MonitorOptions.Default;
         }
 
-        nodes.CheckKeys(map, "monitor", "enabled", "alert_dedup_minutes", "baseline_half_life_hours", "preexisting_hours", "default_rules", "enable", "disable", "rules");
+        nodes.CheckKeys(map, "monitor", "enabled", "alert_dedup_minutes", "baseline_half_life_hours", "population_half_life_hours", "preexisting_hours", "default_rules", "enable", "disable", "rules");
         var defaults = MonitorOptions.Default;
         bool useDefaults = nodes.Bool(YamlNodes.Get(map, "default_rules"), "monitor.default_rules") ?? true;
         var rules = new List<MonitorRule>(useDefaults ? DefaultMonitorRules.All : []);
@@ -104,10 +104,20 @@ public static partial class ConfigLoader
         double halfLife = defaults.BaselineHalfLifeHours;
         if (nodes.String(YamlNodes.Get(map, "baseline_half_life_hours"), "monitor.baseline_half_life_hours") is { } text)
         {
-            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out halfLife) || halfLife is < 1 or > 10_000)
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out halfLife) || !(halfLife is >= 1 and <= 10_000))
             {
                 nodes.Error("monitor.baseline_half_life_hours", $"'{text}' is not a number of hours from 1 to 10000", YamlNodes.Get(map, "baseline_half_life_hours"));
                 halfLife = defaults.BaselineHalfLifeHours;
+            }
+        }
+
+        double populationHalfLife = defaults.PopulationHalfLifeHours;
+        if (nodes.String(YamlNodes.Get(map, "population_half_life_hours"), "monitor.population_half_life_hours") is { } populationText)
+        {
+            if (!double.TryParse(populationText, NumberStyles.Float, CultureInfo.InvariantCulture, out populationHalfLife) || !(populationHalfLife is >= 1 and <= 10_000))
+            {
+                nodes.Error("monitor.population_half_life_hours", $"'{populationText}' is not a number of hours from 1 to 10000", YamlNodes.Get(map, "population_half_life_hours"));
+                populationHalfLife = defaults.PopulationHalfLifeHours;
             }
         }
 
@@ -119,6 +129,7 @@ public static partial class ConfigLoader
             Rules = rules,
             AlertDedup = dedup is { } minutes ? TimeSpan.FromMinutes(minutes) : defaults.AlertDedup,
             BaselineHalfLifeHours = halfLife,
+            PopulationHalfLifeHours = populationHalfLife,
             PreexistingHours = preexisting ?? defaults.PreexistingHours,
         };
     }

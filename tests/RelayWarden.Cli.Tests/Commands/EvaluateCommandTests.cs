@@ -27,7 +27,9 @@ public class EvaluateCommandTests
         Assert.Contains("## enron, worst-case domain mapping", output, StringComparison.Ordinal);
         Assert.Contains("Benign: 21,635 messages, 38,388 recipients; false alerts 0 =", output, StringComparison.Ordinal);
         Assert.Contains("| (a) bulk malspam | 4 | 4 (100 %) |", output, StringComparison.Ordinal);
-        Assert.Contains("| (e) thread hijack |", output, StringComparison.Ordinal);
+        // Thread hijacks are caught on sustained volume against the account's own hour of the week (monitor.messages.how).
+        Assert.Contains("| (e) thread hijack | 4 | 4 (100 %) |", output, StringComparison.Ordinal);
+        Assert.Contains("monitor.messages.how (4) |", output, StringComparison.Ordinal);
     }
 
     [Fact]
