@@ -10,9 +10,6 @@ namespace RelayWarden.Storage.Sqlite;
 /// <summary>Search, series and aggregates over decisions (one SQL statement each, on the read connection).</summary>
 public sealed partial class SqliteDecisionStore
 {
-    /// <summary>Most buckets one series may hold (a week per minute is 10,080).</summary>
-    public const int MaxBuckets = 20_000;
-
     private const string Accepted = "d.action IN ('relay','hold')";
     private const string Refused = "d.action IN ('reject','defer')";
 
@@ -72,9 +69,9 @@ public sealed partial class SqliteDecisionStore
         long first = Math.DivRem(since.ToUnixTimeMilliseconds(), size, out long rest) - (rest < 0 ? 1 : 0);
         long end = until.ToUnixTimeMilliseconds();
         long count = ((end - (first * size)) + size - 1) / size;
-        if (count > MaxBuckets)
+        if (count > ActivityBucket.MaxBuckets)
         {
-            throw new ArgumentException($"{count} buckets is more than {MaxBuckets}: use a longer bucket or a shorter window", nameof(bucket));
+            throw new ArgumentException($"{count} buckets is more than {ActivityBucket.MaxBuckets}: use a longer bucket or a shorter window", nameof(bucket));
         }
 
         bool rollup = size % 60_000 == 0 && q with { Since = null, Until = null, Limit = new DecisionQuery().Limit, After = null } == new DecisionQuery();
