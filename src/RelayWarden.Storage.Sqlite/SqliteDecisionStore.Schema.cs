@@ -137,18 +137,24 @@ public sealed partial class SqliteDecisionStore
     /// </summary>
     private static long Backfill(SqliteConnection connection)
     {
-        long total = 0;
+        long total = 0, last = 0;
         while (true)
         {
             var rows = new List<(string Id, string? MailFrom, string? From, string? Sender, string Recipients, string Reasons)>(BackfillBatch);
             using (var select = connection.CreateCommand())
             {
-                select.CommandText = "SELECT id, mail_from, from_header, sender_header, recipients, reasons FROM decisions WHERE rcpt_count IS NULL LIMIT $n";
+                // In rowid order from where the last batch ended: each batch reads only its own rows.
+                select.CommandText = """
+                    SELECT id, mail_from, from_header, sender_header, recipients, reasons, rowid FROM decisions
+                    WHERE rowid > $last AND rcpt_count IS NULL ORDER BY rowid LIMIT $n
+                    """;
+                select.Parameters.AddWithValue("$last", last);
                 select.Parameters.AddWithValue("$n", BackfillBatch);
                 using var reader = select.ExecuteReader();
                 while (reader.Read())
                 {
                     rows.Add((reader.GetString(0), Text(reader, 1), Text(reader, 2), Text(reader, 3), reader.GetString(4), reader.GetString(5)));
+                    last = reader.GetInt64(6);
                 }
             }
 

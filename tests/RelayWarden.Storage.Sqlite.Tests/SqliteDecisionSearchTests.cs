@@ -426,6 +426,37 @@ public sealed class SqliteDecisionSearchTests : IDisposable
     }
 
     [Fact]
+    public async Task An_upgrade_fills_every_record_across_many_batches()
+    {
+        Directory.CreateDirectory(_folder);
+        using (var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE decisions (
+                  id TEXT PRIMARY KEY, time INTEGER NOT NULL, node TEXT, stage TEXT NOT NULL, tenant TEXT, account TEXT,
+                  client_ip TEXT, helo TEXT, tls INTEGER NOT NULL, auth_login TEXT, mail_from TEXT, from_header TEXT,
+                  sender_header TEXT, recipients TEXT NOT NULL, recipient_domains TEXT NOT NULL, message_id TEXT,
+                  size INTEGER NOT NULL, queue_id TEXT, action TEXT NOT NULL, reply TEXT NOT NULL, reasons TEXT NOT NULL);
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12345)
+                INSERT INTO decisions SELECT 'r' || i, 1772445600000 + i * 1000, NULL, 'smtp.data', 't' || (i % 3), 'u' || (i % 7), '127.0.0.1', NULL, 0, NULL,
+                  '<u@t' || (i % 3) || '.example>', 'x@d' || (i % 5) || '.example', NULL, '["<a@r' || (i % 11) || '.example>"]', '["r' || (i % 11) || '.example"]',
+                  NULL, 1, NULL, CASE WHEN i % 4 = 0 THEN 'reject' ELSE 'relay' END, '250', '[]' FROM n;
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        await using var store = SqliteDecisionStore.Open(DbPath);
+        Assert.Equal(0L, Scalar("SELECT COUNT(*) FROM decisions WHERE rcpt_count IS NULL OR from_domain IS NULL"));
+        Assert.Equal(12345L, Count("decision_recipients"));
+        var page = await store.SearchAsync(new DecisionQuery { From = "d3.example", Recipient = "r7.example", Limit = 1000 }, default);
+        Assert.Equal(Enumerable.Range(1, 12345).Count(i => i % 5 == 3 && i % 11 == 7), page.Records.Count);
+        var day = await store.ActivityAsync(new DecisionQuery { Since = T0, Until = T0.AddDays(1) }, TimeSpan.FromDays(1), default);
+        Assert.Equal((12345L - (12345 / 4), 12345L / 4, 11L), (day[0].Accepted, day[0].Rejected, day[0].RecipientDomains));
+    }
+
+    [Fact]
     public async Task A_file_with_keys_but_no_rollup_gets_the_rollup_built_from_its_records_and_a_new_file_logs_nothing()
     {
         var lines = new List<string>();

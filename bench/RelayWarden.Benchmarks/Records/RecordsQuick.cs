@@ -24,7 +24,9 @@ public static class RecordsQuick
         string folder = args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "rw-records-bench");
         string path = Path.Combine(folder, $"records-{count}.db");
         bool exists = File.Exists(path);
+        long opening = Stopwatch.GetTimestamp();
         await using var store = SqliteDecisionStore.Open(path, output.WriteLine);
+        output.WriteLine($"open: {Stopwatch.GetElapsedTime(opening).TotalSeconds:N1} s (an older file is upgraded here)");
         if (!exists)
         {
             long start = Stopwatch.GetTimestamp();
