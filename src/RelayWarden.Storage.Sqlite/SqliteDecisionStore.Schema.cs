@@ -187,7 +187,8 @@ public sealed partial class SqliteDecisionStore
                 }
 
                 update.ExecuteNonQuery();
-                writer.Replace(row.Id, keys, DeserializeReasons(row.Reasons));
+                // A record without keys has no child rows: keys and rows commit in one transaction.
+                writer.Insert(row.Id, keys, DeserializeReasons(row.Reasons));
             }
 
             transaction.Commit();
