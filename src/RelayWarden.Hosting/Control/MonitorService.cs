@@ -1,6 +1,7 @@
 using RelayWarden.Core.Control;
 using RelayWarden.Core.Monitor;
 using RelayWarden.Core.Policy;
+using RelayWarden.Core.Records;
 using RelayWarden.Hosting.Alerts;
 using RelayWarden.Smtp;
 
@@ -38,6 +39,9 @@ public sealed class MonitorService : IMonitorGate
         engines.Rebuilt += OnRebuilt;
     }
 
+    /// <summary>Rules an operator allowed for a key (a dismissed false positive): their action and alerts are dropped for it.</summary>
+    public MonitorAllowances Allowances { get; } = new();
+
     public MonitorDecision Observe(Observation observation)
     {
         ArgumentNullException.ThrowIfNull(observation);
@@ -57,6 +61,11 @@ public sealed class MonitorService : IMonitorGate
             return MonitorDecision.None;
         }
 
+        if (decision.Reasons.Count > 0 && Allowances.Count > 0)
+        {
+            decision = Allow(decision, observation.Time);
+        }
+
         if (decision.Action == MonitorAction.Suspend)
         {
             Persist(decision, observation.Time);
@@ -64,6 +73,7 @@ public sealed class MonitorService : IMonitorGate
 
         foreach (var alert in decision.Alerts)
         {
+            RelayMeters.Alerts.Add(1, new KeyValuePair<string, object?>("rule", alert.Rule), new KeyValuePair<string, object?>("severity", Severity(alert.Severity)));
             _alerts.Enqueue(alert);
         }
 
@@ -85,6 +95,81 @@ public sealed class MonitorService : IMonitorGate
         {
             _log.Write("monitor.error", ("account", account), ("error", $"{exception.GetType().Name}: {exception.Message}"));
         }
+    }
+
+    private static string Severity(MonitorSeverity severity) => severity switch
+    {
+        MonitorSeverity.Low => "low",
+        MonitorSeverity.Medium => "medium",
+        MonitorSeverity.High => "high",
+        _ => "critical",
+    };
+
+    /// <summary>Drops the reasons and alerts of allowed (rule, key) pairs and recomputes the strongest action.</summary>
+    private MonitorDecision Allow(MonitorDecision decision, DateTimeOffset time)
+    {
+        List<Reason>? kept = null;
+        List<(MonitorKeyKind Kind, string Key)>? lifted = null;
+        for (int i = 0; i < decision.Reasons.Count; i++)
+        {
+            var reason = decision.Reasons[i];
+            if (reason.Evidence.Address is { } key && _rules.TryGetValue(reason.Rule, out var rule) && Allowances.IsAllowed(reason.Rule, key, time))
+            {
+                kept ??= [.. decision.Reasons.Take(i)];
+                if (rule.Action == MonitorAction.Suspend)
+                {
+                    (lifted ??= []).Add((rule.Scope, key));
+                }
+
+                _log.Write("monitor.allowed", ("rule", reason.Rule), ("key", key), ("detail", reason.Detail));
+                continue;
+            }
+
+            kept?.Add(reason);
+        }
+
+        if (kept is null)
+        {
+            return decision;
+        }
+
+        MonitorAction? strongest = null;
+        foreach (var reason in kept)
+        {
+            var action = _rules.TryGetValue(reason.Rule, out var rule) ? rule.Action : MonitorAction.Suspend;
+            if (strongest is null || action > strongest)
+            {
+                strongest = action;
+            }
+        }
+
+        if (lifted is not null && strongest != MonitorAction.Suspend)
+        {
+            // The allowed rule had suspended the key in the monitor's memory while deciding: undo it.
+            lock (_gate)
+            {
+                foreach (var (kind, key) in lifted)
+                {
+                    _monitor.Lift(kind, key);
+                }
+            }
+        }
+
+        if (strongest is not { } strongestAction)
+        {
+            return MonitorDecision.None;
+        }
+
+        var alerts = decision.Alerts.Where(alert => !Allowances.IsAllowed(alert.Rule, alert.Key, time)).ToList();
+        var reply = strongestAction switch
+        {
+            MonitorAction.Alert => SmtpReply.Accepted,
+            MonitorAction.Hold => SmtpReply.Held,
+            MonitorAction.Defer => MonitorDecision.DeferReply,
+            MonitorAction.Reject => MonitorDecision.RejectReply,
+            _ => MonitorDecision.SuspendedReply,
+        };
+        return new MonitorDecision(strongestAction, MonitorDecision.ToVerdictAction(strongestAction), reply, kept, alerts);
     }
 
     private void Persist(MonitorDecision decision, DateTimeOffset time)

@@ -50,6 +50,8 @@ public sealed class RelayHost : IAsyncDisposable
         Directory = new DirectoryAdmin(config, Control, new DomainTxtVerifier(config.DomainClaims), time, () => Engines.Refresh());
         Alerts = new AlertDispatcher(config.Alerts, Control, log, Spool, hostname, time);
         Monitor = new MonitorService(new BehaviorMonitor(config.Monitor, new InMemoryMonitorStore(), time), Engines, Alerts, log);
+        Triage = SqliteAlertTriageStore.Open(Path.Combine(config.DataDir, ControlStores.FileName));
+        Monitor.Allowances.Replace(Triage.Allowances(time.GetUtcNow()));
         Func<SenderAuthorization> engine = () => Engines.Current;
         Transport = transport ?? CreateTransport(config, hostname);
         Runner = new QueueRunner(Spool, Transport, Records, log, time, new QueueRunnerOptions
@@ -126,6 +128,9 @@ public sealed class RelayHost : IAsyncDisposable
     public MonitorService Monitor { get; }
 
     public AlertDispatcher Alerts { get; }
+
+    /// <summary>Alert dismissals and the monitor's allowances (<c>data_dir/control.db</c>).</summary>
+    public IAlertTriageStore Triage { get; }
 
     public RelayLog Log { get; }
 
@@ -265,6 +270,7 @@ public sealed class RelayHost : IAsyncDisposable
         await Engines.DisposeAsync().ConfigureAwait(false);
         await Alerts.DisposeAsync().ConfigureAwait(false);
         Control.Dispose();
+        Triage.Dispose();
         await Records.DisposeAsync().ConfigureAwait(false);
         _certificate?.Dispose();
         _stop.Dispose();
