@@ -10,9 +10,6 @@ namespace RelayWarden.Storage.Sqlite;
 /// <summary>Search, series and aggregates over decisions (one SQL statement each, on the read connection).</summary>
 public sealed partial class SqliteDecisionStore
 {
-    /// <summary>Most buckets one series may hold (a week per minute is 10,080).</summary>
-    public const int MaxBuckets = 20_000;
-
     private const string Accepted = "d.action IN ('relay','hold')";
     private const string Refused = "d.action IN ('reject','defer')";
 
@@ -72,54 +69,15 @@ public sealed partial class SqliteDecisionStore
         long first = Math.DivRem(since.ToUnixTimeMilliseconds(), size, out long rest) - (rest < 0 ? 1 : 0);
         long end = until.ToUnixTimeMilliseconds();
         long count = ((end - (first * size)) + size - 1) / size;
-        if (count > MaxBuckets)
+        if (count > ActivityBucket.MaxBuckets)
         {
-            throw new ArgumentException($"{count} buckets is more than {MaxBuckets}: use a longer bucket or a shorter window", nameof(bucket));
+            throw new ArgumentException($"{count} buckets is more than {ActivityBucket.MaxBuckets}: use a longer bucket or a shorter window", nameof(bucket));
         }
 
+        bool rollup = size % 60_000 == 0 && q with { Since = null, Until = null, Limit = new DecisionQuery().Limit, After = null } == new DecisionQuery();
         return ReadAsync<IReadOnlyList<ActivityBucket>>(command =>
         {
-            string where = Where(q, command, paging: false);
-            command.Parameters.AddWithValue("$size", size);
-            var counts = new Dictionary<long, ActivityBucket>();
-            command.CommandText = $"""
-                SELECT d.time / $size AS b, SUM({Accepted}), SUM(d.action = 'hold'), SUM(d.action = 'reject'), SUM(d.action = 'defer'),
-                  SUM(CASE WHEN {Accepted} THEN d.rcpt_count ELSE 0 END)
-                FROM decisions d {where} GROUP BY b
-                """;
-            using (var reader = command.ExecuteReader())
-            {
-                while (reader.Read())
-                {
-                    long b = reader.GetInt64(0);
-                    counts[b] = new ActivityBucket
-                    {
-                        Start = DateTimeOffset.FromUnixTimeMilliseconds(b * size),
-                        Accepted = reader.GetInt64(1),
-                        Held = reader.GetInt64(2),
-                        Rejected = reader.GetInt64(3),
-                        Deferred = reader.GetInt64(4),
-                        Recipients = reader.IsDBNull(5) ? 0 : reader.GetInt64(5),
-                    };
-                }
-            }
-
-            command.CommandText = $"""
-                SELECT d.time / $size AS b, COUNT(DISTINCT r.domain)
-                FROM decisions d JOIN decision_recipients r ON r.decision = d.id {AndAlso(where, Accepted)} GROUP BY b
-                """;
-            using (var reader = command.ExecuteReader())
-            {
-                while (reader.Read())
-                {
-                    long b = reader.GetInt64(0);
-                    if (counts.TryGetValue(b, out var found))
-                    {
-                        counts[b] = found with { RecipientDomains = reader.GetInt64(1) };
-                    }
-                }
-            }
-
+            var counts = rollup ? RollupCounts(command, since, until, size) : ScanCounts(command, q, size);
             var series = new ActivityBucket[count];
             for (long i = 0; i < count; i++)
             {
@@ -128,6 +86,103 @@ public sealed partial class SqliteDecisionStore
 
             return series;
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The unfiltered series from the per-minute rollup: whole minutes (the window widened to minute boundaries),
+    /// distinct domains per bucket from the per-minute domain sets.
+    /// </summary>
+    private static Dictionary<long, ActivityBucket> RollupCounts(SqliteCommand command, DateTimeOffset since, DateTimeOffset until, long size)
+    {
+        long minutes = size / 60_000;
+        command.Parameters.AddWithValue("$k", minutes);
+        command.Parameters.AddWithValue("$from", Math.DivRem(since.ToUnixTimeMilliseconds(), 60_000, out long rest) - (rest < 0 ? 1 : 0));
+        command.Parameters.AddWithValue("$to", (until.ToUnixTimeMilliseconds() + 59_999) / 60_000);
+        var counts = new Dictionary<long, ActivityBucket>();
+        command.CommandText = """
+            SELECT minute / $k AS b, SUM(accepted), SUM(held), SUM(rejected), SUM(deferred), SUM(recipients), SUM(domains)
+            FROM activity_minutes WHERE minute >= $from AND minute < $to GROUP BY b
+            """;
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                long b = reader.GetInt64(0);
+                counts[b] = new ActivityBucket
+                {
+                    Start = DateTimeOffset.FromUnixTimeMilliseconds(b * size),
+                    Accepted = reader.GetInt64(1),
+                    Held = reader.GetInt64(2),
+                    Rejected = reader.GetInt64(3),
+                    Deferred = reader.GetInt64(4),
+                    Recipients = reader.GetInt64(5),
+                    RecipientDomains = reader.GetInt64(6),
+                };
+            }
+        }
+
+        if (minutes > 1)
+        {
+            command.CommandText = "SELECT minute / $k AS b, COUNT(DISTINCT domain) FROM activity_minute_domains WHERE minute >= $from AND minute < $to GROUP BY b";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                long b = reader.GetInt64(0);
+                if (counts.TryGetValue(b, out var found))
+                {
+                    counts[b] = found with { RecipientDomains = reader.GetInt64(1) };
+                }
+            }
+        }
+
+        return counts;
+    }
+
+    /// <summary>A filtered series: one pass over the matching decisions, one over their recipients.</summary>
+    private static Dictionary<long, ActivityBucket> ScanCounts(SqliteCommand command, DecisionQuery q, long size)
+    {
+        string where = Where(q, command, paging: false);
+        command.Parameters.AddWithValue("$size", size);
+        var counts = new Dictionary<long, ActivityBucket>();
+        command.CommandText = $"""
+            SELECT d.time / $size AS b, SUM({Accepted}), SUM(d.action = 'hold'), SUM(d.action = 'reject'), SUM(d.action = 'defer'),
+              SUM(CASE WHEN {Accepted} THEN d.rcpt_count ELSE 0 END)
+            FROM decisions d {where} GROUP BY b
+            """;
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                long b = reader.GetInt64(0);
+                counts[b] = new ActivityBucket
+                {
+                    Start = DateTimeOffset.FromUnixTimeMilliseconds(b * size),
+                    Accepted = reader.GetInt64(1),
+                    Held = reader.GetInt64(2),
+                    Rejected = reader.GetInt64(3),
+                    Deferred = reader.GetInt64(4),
+                    Recipients = reader.IsDBNull(5) ? 0 : reader.GetInt64(5),
+                };
+            }
+        }
+
+        command.CommandText = $"""
+            SELECT d.time / $size AS b, COUNT(DISTINCT r.domain)
+            FROM decisions d JOIN decision_recipients r ON r.decision = d.id {AndAlso(where, Accepted)} GROUP BY b
+            """;
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                long b = reader.GetInt64(0);
+                if (counts.TryGetValue(b, out var found))
+                {
+                    counts[b] = found with { RecipientDomains = reader.GetInt64(1) };
+                }
+            }
+        }
+
+        return counts;
     }
 
     public Task<IReadOnlyList<AccountActivity>> TopAccountsAsync(DecisionQuery query, int limit, CancellationToken cancellationToken)

@@ -8,8 +8,11 @@ namespace RelayWarden.Storage.Sqlite;
 /// <summary>The schema, and the upgrade of files written before the search keys existed.</summary>
 public sealed partial class SqliteDecisionStore
 {
-    /// <summary>The schema version in <c>PRAGMA user_version</c>: 0 = no search keys, 2 = keys, recipients and rules tables.</summary>
-    internal const int SchemaVersion = 2;
+    /// <summary>
+    /// The schema version in <c>PRAGMA user_version</c>: 0 = no search keys; 3 = keys, recipients and rules tables,
+    /// and the per-minute rollup of the dashboard series.
+    /// </summary>
+    internal const int SchemaVersion = 3;
 
     private const int BackfillBatch = 5000;
 
@@ -28,6 +31,26 @@ public sealed partial class SqliteDecisionStore
           detail TEXT, attempt INTEGER NOT NULL);
         """;
 
+    // Per-minute totals of every decision (the unfiltered series of the dashboard reads 1,440 rows for a day),
+    // and the distinct recipient domains of accepted mail per minute (domains = how many rows a minute has here).
+    private const string CreateRollup = """
+        CREATE TABLE activity_minutes (
+          minute INTEGER PRIMARY KEY, accepted INTEGER NOT NULL, held INTEGER NOT NULL, rejected INTEGER NOT NULL,
+          deferred INTEGER NOT NULL, recipients INTEGER NOT NULL, domains INTEGER NOT NULL);
+        CREATE TABLE activity_minute_domains (minute INTEGER NOT NULL, domain TEXT NOT NULL, PRIMARY KEY (minute, domain)) WITHOUT ROWID;
+        """;
+
+    private const string FillRollup = """
+        INSERT INTO activity_minute_domains
+          SELECT DISTINCT d.time / 60000, r.domain FROM decisions d JOIN decision_recipients r ON r.decision = d.id
+          WHERE d.action IN ('relay','hold') AND r.domain IS NOT NULL;
+        INSERT INTO activity_minutes
+          SELECT d.time / 60000 AS m, SUM(d.action IN ('relay','hold')), SUM(d.action = 'hold'), SUM(d.action = 'reject'), SUM(d.action = 'defer'),
+            SUM(CASE WHEN d.action IN ('relay','hold') THEN d.rcpt_count ELSE 0 END),
+            (SELECT COUNT(*) FROM activity_minute_domains x WHERE x.minute = d.time / 60000)
+          FROM decisions d GROUP BY m;
+        """;
+
     private const string CreateIndexes = """
         CREATE INDEX IF NOT EXISTS decisions_time ON decisions(time);
         CREATE INDEX IF NOT EXISTS decisions_tenant ON decisions(tenant, time);
@@ -38,6 +61,7 @@ public sealed partial class SqliteDecisionStore
         CREATE INDEX IF NOT EXISTS decisions_mail_from_domain ON decisions(mail_from_domain, time);
         CREATE INDEX IF NOT EXISTS decisions_from_domain ON decisions(from_domain, time);
         CREATE INDEX IF NOT EXISTS decisions_sender_domain ON decisions(sender_domain, time);
+        CREATE INDEX IF NOT EXISTS decisions_null_sender ON decisions(time) WHERE mail_from_addr = '';
         CREATE INDEX IF NOT EXISTS decision_recipients_domain ON decision_recipients(domain, address, decision);
         CREATE INDEX IF NOT EXISTS decision_recipients_decision ON decision_recipients(decision);
         CREATE INDEX IF NOT EXISTS decision_rules_rule ON decision_rules(rule, decision);
@@ -53,6 +77,13 @@ public sealed partial class SqliteDecisionStore
     /// <summary>Creates the tables, adds the key columns an older file lacks, fills them in, then builds the indexes.</summary>
     private static void Migrate(SqliteConnection connection, Action<string>? log)
     {
+        bool fresh;
+        using (var probe = connection.CreateCommand())
+        {
+            probe.CommandText = "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'decisions'";
+            fresh = Convert.ToInt64(probe.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0;
+        }
+
         Execute(connection, CreateTables);
         var existing = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         using (var command = connection.CreateCommand())
@@ -76,9 +107,24 @@ public sealed partial class SqliteDecisionStore
         }
 
         long filled = Backfill(connection);
-        if (added > 0 || filled > 0)
+        bool rollup = false;
+        using (var command = connection.CreateCommand())
         {
-            log?.Invoke($"event=records.upgrade columns_added={added} records_filled={filled} version={SchemaVersion}");
+            command.CommandText = "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'activity_minutes'";
+            if (Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                using var transaction = connection.BeginTransaction();
+                command.Transaction = transaction;
+                command.CommandText = CreateRollup + FillRollup;
+                command.ExecuteNonQuery();
+                transaction.Commit();
+                rollup = true;
+            }
+        }
+
+        if (added > 0 || filled > 0 || (rollup && !fresh))
+        {
+            log?.Invoke($"event=records.upgrade columns_added={added} records_filled={filled} rollup={(rollup ? "built" : "kept")} version={SchemaVersion}");
         }
 
         Execute(connection, CreateIndexes);
@@ -91,18 +137,24 @@ public sealed partial class SqliteDecisionStore
     /// </summary>
     private static long Backfill(SqliteConnection connection)
     {
-        long total = 0;
+        long total = 0, last = 0;
         while (true)
         {
             var rows = new List<(string Id, string? MailFrom, string? From, string? Sender, string Recipients, string Reasons)>(BackfillBatch);
             using (var select = connection.CreateCommand())
             {
-                select.CommandText = "SELECT id, mail_from, from_header, sender_header, recipients, reasons FROM decisions WHERE rcpt_count IS NULL LIMIT $n";
+                // In rowid order from where the last batch ended: each batch reads only its own rows.
+                select.CommandText = """
+                    SELECT id, mail_from, from_header, sender_header, recipients, reasons, rowid FROM decisions
+                    WHERE rowid > $last AND rcpt_count IS NULL ORDER BY rowid LIMIT $n
+                    """;
+                select.Parameters.AddWithValue("$last", last);
                 select.Parameters.AddWithValue("$n", BackfillBatch);
                 using var reader = select.ExecuteReader();
                 while (reader.Read())
                 {
                     rows.Add((reader.GetString(0), Text(reader, 1), Text(reader, 2), Text(reader, 3), reader.GetString(4), reader.GetString(5)));
+                    last = reader.GetInt64(6);
                 }
             }
 
@@ -135,7 +187,8 @@ public sealed partial class SqliteDecisionStore
                 }
 
                 update.ExecuteNonQuery();
-                writer.Replace(row.Id, keys, DeserializeReasons(row.Reasons));
+                // A record without keys has no child rows: keys and rows commit in one transaction.
+                writer.Insert(row.Id, keys, DeserializeReasons(row.Reasons));
             }
 
             transaction.Commit();

@@ -128,9 +128,10 @@ public sealed partial class SqliteDecisionStore : IDecisionStore
 
         using var exists = _connection.CreateCommand();
         exists.Transaction = transaction;
-        exists.CommandText = "SELECT 1 FROM decisions WHERE id = $id";
+        exists.CommandText = "SELECT time, action, rcpt_count FROM decisions WHERE id = $id";
         exists.Parameters.Add(new SqliteParameter { ParameterName = "$id" });
         using var keyWriter = new KeyWriter(_connection, transaction);
+        using var rollup = new RollupWriter(_connection, transaction);
 
         using var delivery = _connection.CreateCommand();
         delivery.Transaction = transaction;
@@ -156,8 +157,18 @@ public sealed partial class SqliteDecisionStore : IDecisionStore
                 }
 
                 exists.Parameters[0].Value = r.Id;
-                bool replacing = exists.ExecuteScalar() is not null;
+                bool replacing = false;
+                using (var old = exists.ExecuteReader())
+                {
+                    if (old.Read())
+                    {
+                        replacing = true;
+                        rollup.Add(old.GetInt64(0), Enum.Parse<VerdictAction>(old.GetString(1), ignoreCase: true), old.IsDBNull(2) ? 0 : old.GetInt64(2), [], -1);
+                    }
+                }
+
                 decision.ExecuteNonQuery();
+                rollup.Add(r.Time.ToUnixTimeMilliseconds(), r.Action, keys.RecipientCount, keys.Recipients.Select(k => k.Domain), 1);
                 if (replacing)
                 {
                     keyWriter.Replace(r.Id, keys, r.Reasons);
@@ -224,6 +235,8 @@ public sealed partial class SqliteDecisionStore : IDecisionStore
                 DELETE FROM deliveries WHERE time < $before;
                 DELETE FROM decision_recipients WHERE decision IN (SELECT id FROM decisions WHERE time < $before);
                 DELETE FROM decision_rules WHERE decision IN (SELECT id FROM decisions WHERE time < $before);
+                DELETE FROM activity_minute_domains WHERE minute < $before / 60000;
+                DELETE FROM activity_minutes WHERE minute < $before / 60000;
                 DELETE FROM decisions WHERE time < $before;
                 """;
             command.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());

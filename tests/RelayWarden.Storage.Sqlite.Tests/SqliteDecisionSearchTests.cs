@@ -269,12 +269,31 @@ public sealed class SqliteDecisionSearchTests : IDisposable
         Assert.Equal(9, series.Count); // 10:00 (partly in the window) to 10:08
         Assert.Equal(T0, series[0].Start);
         Assert.Equal(T0.AddMinutes(8), series[^1].Start);
-        Assert.Equal(0, series[0].Accepted); // a1 at 10:00:00 is before the window start
+        Assert.Equal(1, series[0].Accepted); // a1 at 10:00:00: unfiltered series count whole minutes
         Assert.Equal((1, 2, 2), (series[1].Accepted, series[1].Recipients, series[1].RecipientDomains)); // a2: carol@customer, dave@other
         Assert.Equal((0, 1, 0, 0), (series[4].Accepted, series[4].Rejected, series[4].Recipients, series[4].RecipientDomains)); // t1 refused
         Assert.Equal(1, series[5].Deferred);
         Assert.Equal((1, 1), (series[7].Accepted, series[7].Held));
         Assert.Equal(0, series[8].Accepted + series[8].Refused);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(60)]
+    [InlineData(1440)]
+    public async Task The_per_minute_rollup_answers_exactly_as_a_scan_of_the_records(int bucketMinutes)
+    {
+        await using var store = await SeededAsync();
+        await store.AddAsync(Record("z1", 1, rcpts: ["<a@customer.example>", "<b@third.example>"]), default); // same minute as a2
+        await store.AddAsync(Record("z2", 75, VerdictAction.Hold, rcpts: ["<c@fourth.example>"]), default);
+        await store.FlushAsync(default);
+        var window = new DecisionQuery { Since = T0.AddHours(-1), Until = T0.AddHours(3) };
+        var bucket = TimeSpan.FromMinutes(bucketMinutes);
+        var rolled = await store.ActivityAsync(window, bucket, default);
+        var scanned = await store.ActivityAsync(window with { Actions = [VerdictAction.Relay, VerdictAction.Hold, VerdictAction.Defer, VerdictAction.Reject] }, bucket, default);
+        Assert.Equal(scanned, rolled);
+        Assert.Equal(10, rolled.Sum(b => b.Accepted + b.Refused));
+        Assert.Equal(bucketMinutes == 1440 ? 4 : 3, rolled.Max(b => b.RecipientDomains)); // minute 1: customer, other, third; the day adds fourth
     }
 
     [Fact]
@@ -340,10 +359,12 @@ public sealed class SqliteDecisionSearchTests : IDisposable
             await store.FlushAsync(default);
             Assert.Empty(await Ids(store, new DecisionQuery { RecipientDomain = "one.example" }));
             Assert.Equal(["r1"], await Ids(store, new DecisionQuery { Recipient = "b@two.example", Rule = "x.two" }));
+            var minute = Assert.Single(await store.ActivityAsync(new DecisionQuery { Since = T0, Until = T0.AddMinutes(1) }, TimeSpan.FromMinutes(1), default));
+            Assert.Equal((1L, 1L), (minute.Accepted, minute.Recipients)); // the replaced record counts once
             Assert.Equal(1, await store.PurgeAsync(T0.AddMinutes(1), default));
         }
 
-        Assert.Equal((0L, 0L), (Count("decision_recipients"), Count("decision_rules")));
+        Assert.Equal((0L, 0L, 0L, 0L), (Count("decision_recipients"), Count("decision_rules"), Count("activity_minutes"), Count("activity_minute_domains")));
     }
 
     [Fact]
@@ -386,10 +407,12 @@ public sealed class SqliteDecisionSearchTests : IDisposable
             await store.AddAsync(Record("new1", 2), default); // the upgraded file takes new records
             await store.FlushAsync(default);
             Assert.Equal(["new1", "old2"], await Ids(store, new DecisionQuery { Tenant = "acme" }));
+            var series = await store.ActivityAsync(new DecisionQuery { Since = T0, Until = T0.AddMinutes(3) }, TimeSpan.FromMinutes(1), default);
+            Assert.Equal([(0L, 1L, 0L), (1L, 0L, 1L), (1L, 0L, 1L)], series.Select(b => (b.Accepted, b.Rejected, b.RecipientDomains))); // old1, old2, new1
         }
 
-        Assert.Contains(lines, l => l.Contains("columns_added=7 records_filled=2", StringComparison.Ordinal));
-        Assert.Equal(2L, Scalar("PRAGMA user_version"));
+        Assert.Contains(lines, l => l.Contains("columns_added=7 records_filled=2 rollup=built", StringComparison.Ordinal));
+        Assert.Equal(3L, Scalar("PRAGMA user_version"));
         Assert.Equal(1L, Scalar("SELECT COUNT(*) FROM pragma_index_list('decisions') WHERE name = 'decisions_from_domain'"));
 
         lines.Clear();
@@ -400,6 +423,71 @@ public sealed class SqliteDecisionSearchTests : IDisposable
 
         Assert.Empty(lines); // nothing left to upgrade
         Assert.Equal(4L, Count("decision_recipients")); // old1: two, old2: one, new1: one
+    }
+
+    [Fact]
+    public async Task An_upgrade_fills_every_record_across_many_batches()
+    {
+        Directory.CreateDirectory(_folder);
+        using (var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE decisions (
+                  id TEXT PRIMARY KEY, time INTEGER NOT NULL, node TEXT, stage TEXT NOT NULL, tenant TEXT, account TEXT,
+                  client_ip TEXT, helo TEXT, tls INTEGER NOT NULL, auth_login TEXT, mail_from TEXT, from_header TEXT,
+                  sender_header TEXT, recipients TEXT NOT NULL, recipient_domains TEXT NOT NULL, message_id TEXT,
+                  size INTEGER NOT NULL, queue_id TEXT, action TEXT NOT NULL, reply TEXT NOT NULL, reasons TEXT NOT NULL);
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12345)
+                INSERT INTO decisions SELECT 'r' || i, 1772445600000 + i * 1000, NULL, 'smtp.data', 't' || (i % 3), 'u' || (i % 7), '127.0.0.1', NULL, 0, NULL,
+                  '<u@t' || (i % 3) || '.example>', 'x@d' || (i % 5) || '.example', NULL, '["<a@r' || (i % 11) || '.example>"]', '["r' || (i % 11) || '.example"]',
+                  NULL, 1, NULL, CASE WHEN i % 4 = 0 THEN 'reject' ELSE 'relay' END, '250', '[]' FROM n;
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        await using var store = SqliteDecisionStore.Open(DbPath);
+        Assert.Equal(0L, Scalar("SELECT COUNT(*) FROM decisions WHERE rcpt_count IS NULL OR from_domain IS NULL"));
+        Assert.Equal(12345L, Count("decision_recipients"));
+        var page = await store.SearchAsync(new DecisionQuery { From = "d3.example", Recipient = "r7.example", Limit = 1000 }, default);
+        Assert.Equal(Enumerable.Range(1, 12345).Count(i => i % 5 == 3 && i % 11 == 7), page.Records.Count);
+        var day = await store.ActivityAsync(new DecisionQuery { Since = T0, Until = T0.AddDays(1) }, TimeSpan.FromDays(1), default);
+        Assert.Equal((12345L - (12345 / 4), 12345L / 4, 11L), (day[0].Accepted, day[0].Rejected, day[0].RecipientDomains));
+    }
+
+    [Fact]
+    public async Task A_file_with_keys_but_no_rollup_gets_the_rollup_built_from_its_records_and_a_new_file_logs_nothing()
+    {
+        var lines = new List<string>();
+        IReadOnlyList<ActivityBucket> before;
+        var window = new DecisionQuery { Since = T0, Until = T0.AddMinutes(10) };
+        await using (var store = SqliteDecisionStore.Open(DbPath, lines.Add))
+        {
+            foreach (var record in Dataset())
+            {
+                await store.AddAsync(record, default);
+            }
+
+            await store.FlushAsync(default);
+            before = await store.ActivityAsync(window, TimeSpan.FromMinutes(1), default);
+        }
+
+        Assert.Empty(lines);
+        using (var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "DROP TABLE activity_minutes; DROP TABLE activity_minute_domains; PRAGMA user_version=2;";
+            command.ExecuteNonQuery();
+        }
+
+        await using (var upgraded = SqliteDecisionStore.Open(DbPath, lines.Add))
+        {
+            Assert.Equal(before, await upgraded.ActivityAsync(window, TimeSpan.FromMinutes(1), default));
+        }
+
+        Assert.Contains("columns_added=0 records_filled=0 rollup=built", Assert.Single(lines), StringComparison.Ordinal);
     }
 
     private long Count(string table) => Scalar($"SELECT COUNT(*) FROM {table}");

@@ -6,6 +6,9 @@ namespace RelayWarden.Core.Records;
 /// </summary>
 public sealed record ActivityBucket
 {
+    /// <summary>Most buckets one series may hold (a week per minute is 10,080).</summary>
+    public const int MaxBuckets = 20_000;
+
     public required DateTimeOffset Start { get; init; }
 
     /// <summary>Messages accepted (relayed or held).</summary>

@@ -26,7 +26,8 @@ public interface IDecisionStore : IAsyncDisposable
     /// <summary>
     /// Counts per time bucket over the query's window (<see cref="DecisionQuery.Since"/> and
     /// <see cref="DecisionQuery.Until"/> are required), every bucket present, oldest first. Buckets
-    /// start at multiples of <paramref name="bucket"/> since the Unix epoch. Paging fields are ignored.
+    /// start at multiples of <paramref name="bucket"/> since the Unix epoch. Paging fields are ignored. A store may
+    /// answer a query with no filter but the window from per-minute totals, counting whole minutes at its ends.
     /// </summary>
     Task<IReadOnlyList<ActivityBucket>> ActivityAsync(DecisionQuery query, TimeSpan bucket, CancellationToken cancellationToken);
 

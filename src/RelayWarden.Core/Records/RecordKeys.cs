@@ -8,8 +8,8 @@ namespace RelayWarden.Core.Records;
 /// The search keys of a decision record: the address and domain of E (MAIL FROM), F (first <c>From</c>
 /// mailbox), S (<c>Sender</c>) and of each recipient, and the keys of a search filter. An address key
 /// is <c>local@domain</c> in lower case with the domain normalized (A-labels); the null reverse path is
-/// the empty address with no domain. Values that do not parse are read loosely (the text inside the last
-/// angle brackets, split at the last '@'), so a malformed identity is still found by its domain.
+/// the empty address with no domain. Values that do not parse are read loosely (the first word holding '@'
+/// inside the first angle brackets, split at its last '@'), so a malformed identity is still found by its domain.
 /// </summary>
 public static class RecordKeys
 {
@@ -146,25 +146,27 @@ public static class RecordKeys
         return DomainName.TryNormalize(trimmed, out string normalized, out _) ? normalized : trimmed.ToLowerInvariant();
     }
 
+    // The first angle-bracketed part (or what follows a lone '<'), then its first word holding '@'.
     private static (string? Address, string? Domain) Loose(string text)
     {
         string value = text.Trim();
-        int close = value.LastIndexOf('>');
-        int open = close > 0 ? value.LastIndexOf('<', close) : -1;
+        int open = value.IndexOf('<', StringComparison.Ordinal);
         if (open >= 0)
         {
-            value = value[(open + 1)..close].Trim();
+            int close = value.IndexOf('>', open + 1);
+            value = close > open ? value[(open + 1)..close] : value[(open + 1)..];
         }
 
-        int at = value.LastIndexOf('@');
-        if (at < 0 || at == value.Length - 1)
+        string? word = value.Split([' ', '\t', ',', ';', '<', '>', '(', ')'], StringSplitOptions.RemoveEmptyEntries)
+            .FirstOrDefault(w => w.Contains('@', StringComparison.Ordinal));
+        int at = word?.LastIndexOf('@') ?? -1;
+        if (word is null || at <= 0 || at == word.Length - 1)
         {
             return (null, null);
         }
 
-        int end = value.AsSpan(at + 1).IndexOfAny(" \t;,>");
-        string domain = Domain(end < 0 ? value[(at + 1)..] : value.Substring(at + 1, end));
-        return domain.Length == 0 ? (null, null) : (Address(value[..at], domain), domain);
+        string domain = Domain(word[(at + 1)..]);
+        return domain.Length == 0 ? (null, null) : (Address(word[..at], domain), domain);
     }
 
     private static string Shorten(string text) => text.Length > 80 ? text[..80] + "…" : text;

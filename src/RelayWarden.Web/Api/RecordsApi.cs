@@ -139,7 +139,7 @@ internal static class RecordsApi
         }
 
         long count = (long)Math.Ceiling((filter.Until!.Value - filter.Since!.Value) / size);
-        if (count > Storage.Sqlite.SqliteDecisionStore.MaxBuckets)
+        if (count > Core.Records.ActivityBucket.MaxBuckets)
         {
             errors.Add($"bucket: {count:N0} buckets is too many; use a longer bucket or a shorter window");
             return null;

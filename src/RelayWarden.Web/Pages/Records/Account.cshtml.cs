@@ -51,7 +51,7 @@ public sealed class AccountModel : PageModel
 
         var window = filter with { Since = filter.Since ?? (filter.Until ?? _console.Now).AddDays(-1), Until = filter.Until ?? _console.Now };
         Bucket = ActivityChart.BucketFor(window.Until!.Value - window.Since!.Value);
-        if ((window.Until.Value - window.Since.Value) / Bucket > Storage.Sqlite.SqliteDecisionStore.MaxBuckets)
+        if ((window.Until.Value - window.Since.Value) / Bucket > Core.Records.ActivityBucket.MaxBuckets)
         {
             Errors = ["window: too long for the chart"];
             return;
