@@ -48,8 +48,7 @@ public sealed class IndexModel : PageModel
         Chart = DashboardChart.Render(series);
         Accepted = series.Sum(b => b.Accepted);
         Refused = series.Sum(b => b.Refused);
-        TopAccounts = await records.TopAccountsAsync(window, 10, cancellationToken).ConfigureAwait(false);
-        TopRules = await records.TopRulesAsync(window, 10, cancellationToken).ConfigureAwait(false);
+        (TopAccounts, TopRules) = await _console.TopLists.GetAsync(records, window, 10, cancellationToken).ConfigureAwait(false);
         Alerts = _console.Host.Triage.Alerts(true, null, 10);
         OpenAlerts = _console.Host.Triage.OpenCount();
         Queued = _console.Host.Spool.List().Count;
