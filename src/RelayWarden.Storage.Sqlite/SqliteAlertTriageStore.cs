@@ -187,8 +187,7 @@ public sealed class SqliteAlertTriageStore : IAlertTriageStore
     private static string Subject(string scope, string key) => $"{scope}:{key}";
 
     private void Audit(SqliteTransaction transaction, DateTimeOffset at, string by, string action, string subject, string? why) =>
-        Sql.Execute(_connection, transaction, "INSERT INTO audit (at, by, action, subject, why) VALUES ($a, $b, $c, $d, $e)",
-            at.ToUnixTimeMilliseconds(), by, action, subject, why);
+        Sql.Audit(_connection, transaction, at, by, action, subject, why);
 
     private List<TriagedAlert> ReadAlerts(string sql, params object?[] values)
     {

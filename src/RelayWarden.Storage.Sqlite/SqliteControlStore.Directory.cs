@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using RelayWarden.Core.Control;
+using static RelayWarden.Storage.Sqlite.Sql;
 
 namespace RelayWarden.Storage.Sqlite;
 
