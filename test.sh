@@ -7,8 +7,9 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 log() { printf '== %s\n' "$*" >&2; }
 
-# 1. Debian packages the tests drive (real peers, never mocks).
-packages=(swaks postfix sqlite3 chromium)
+# 1. Debian packages the tests drive (real peers, never mocks). dnsmasq-base is the DNS server of the
+#    domain-claim tests: the binary only, no system service on port 53.
+packages=(swaks postfix sqlite3 chromium dnsmasq-base)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

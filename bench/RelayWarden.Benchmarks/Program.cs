@@ -21,6 +21,11 @@ public static class Program
             return await Protocol.DoorCost.RunAsync(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "records-quick")
+        {
+            return await Records.RecordsQuick.RunAsync(args[1..], Console.Out);
+        }
+
         if (args is ["monitor-quick"])
         {
             Monitor.MonitorQuick.Run(Console.Out);

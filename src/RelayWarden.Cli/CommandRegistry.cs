@@ -14,6 +14,7 @@ internal static class CommandRegistry
         Commands.EvaluateCommand.Create,
         Commands.AccountCommand.Create,
         Commands.BlockCommand.Create,
+        Commands.DomainCommand.Create,
         Commands.HuntCommand.Create,
         Commands.TraceCommand.Create,
     ];

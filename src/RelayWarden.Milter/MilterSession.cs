@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using RelayWarden.Core.Monitor;
 using RelayWarden.Core.Policy;
+using RelayWarden.Core.Records;
 
 namespace RelayWarden.Milter;
 
@@ -52,6 +53,7 @@ public sealed class MilterSession
     /// <summary>Handles one packet; adds the replies to send; returns false when the connection must close.</summary>
     public bool Handle(byte command, ReadOnlySpan<byte> data, List<MilterReply> replies)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         switch (command)
         {
             case MilterProtocol.OptionNegotiation:
@@ -76,7 +78,7 @@ public sealed class MilterSession
             case MilterProtocol.Mail:
                 ResetMessage();
                 _mailFrom = string.Join(' ', Strings(data));
-                Decide(Evaluate(SubmissionStage.Mail), replies);
+                Decide(Evaluate(SubmissionStage.Mail), replies, "milter.mail", started);
                 return true;
             case MilterProtocol.Rcpt:
                 string recipient = Strings(data).FirstOrDefault() ?? string.Empty;
@@ -91,7 +93,7 @@ public sealed class MilterSession
                     _refusedRecipients++;
                 }
 
-                Decide(verdict, replies);
+                Decide(verdict, replies, "milter.rcpt", started);
                 return true;
             case MilterProtocol.Header:
                 AppendHeader(data);
@@ -112,13 +114,15 @@ public sealed class MilterSession
                 if (decided.Action == VerdictAction.Relay)
                 {
                     // Nothing left to decide: SMFIR_ACCEPT spares the MTA the body and end-of-message round trips.
+                    RelayMeters.Decision("milter", "milter.data", decided.Action, decided.Reasons);
+                    RelayMeters.MilterDecisionSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
                     LastVerdict = decided;
                     replies.Add(MilterReply.Accept);
                     ResetMessage();
                     return true;
                 }
 
-                Decide(decided, replies);
+                Decide(decided, replies, "milter.data", started);
                 return true;
             case MilterProtocol.EndOfBody:
                 if (_held is { } held)
@@ -147,8 +151,10 @@ public sealed class MilterSession
         }
     }
 
-    private void Decide(Verdict verdict, List<MilterReply> replies)
+    private void Decide(Verdict verdict, List<MilterReply> replies, string stage, long started)
     {
+        RelayMeters.Decision("milter", stage, verdict.Action, verdict.Reasons);
+        RelayMeters.MilterDecisionSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         LastVerdict = verdict;
         if (verdict.Action == VerdictAction.Hold)
         {

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using RelayWarden.Core.Policy;
+using RelayWarden.Core.Records;
 using RelayWarden.Net;
 
 namespace RelayWarden.Policy;
@@ -137,9 +138,17 @@ public sealed class PolicyServer : IAsyncDisposable
 
     private (string Action, Verdict? Verdict) Decide(PolicyRequest request, long session)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            return _decider.Decide(request);
+            var decided = _decider.Decide(request);
+            RelayMeters.PolicyDecisionSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+            if (decided.Verdict is { } verdict)
+            {
+                RelayMeters.Decision("policy", "policy", verdict.Action, verdict.Reasons);
+            }
+
+            return decided;
         }
 #pragma warning disable CA1031 // A fault in translation: a temporary answer, never a pass.
         catch (Exception exception)

@@ -23,4 +23,9 @@ internal static class Sql
         Bind(command, values);
         return command.ExecuteNonQuery();
     }
+
+    /// <summary>Appends one row to the control database's audit trail (who, when, what, on which subject, why), inside the caller's transaction.</summary>
+    public static void Audit(SqliteConnection connection, SqliteTransaction? transaction, DateTimeOffset at, string by, string action, string subject, string? why) =>
+        Execute(connection, transaction, "INSERT INTO audit (at, by, action, subject, why) VALUES ($a, $b, $c, $d, $e)",
+            at.ToUnixTimeMilliseconds(), by, action, subject, why);
 }

@@ -175,34 +175,24 @@ public sealed class SqliteConsoleStore : IConsoleStore
     }
 
     private void AuditIn(SqliteTransaction transaction, DateTimeOffset at, string by, string action, string subject, string? why) =>
-        Sql.Execute(_connection, transaction, "INSERT INTO audit (at, by, action, subject, why) VALUES ($a, $b, $c, $d, $e)",
-            at.ToUnixTimeMilliseconds(), by, action, subject, why);
+        Sql.Audit(_connection, transaction, at, by, action, subject, why);
 
     private List<Operator> ReadOperators(string sql, string? value)
     {
         lock (_gate)
         {
-            using var command = _connection.CreateCommand();
-#pragma warning disable CA2100 // Constant SQL; values are parameters.
-            command.CommandText = sql;
-#pragma warning restore CA2100
-            if (value is not null)
-            {
-                Sql.Bind(command, value);
-            }
-
-            using var reader = command.ExecuteReader();
-            var rows = new List<Operator>();
-            while (reader.Read())
-            {
-                rows.Add(new Operator(reader.GetString(0), ParseRole(reader.GetString(1)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), reader.GetInt64(3) != 0));
-            }
-
-            return rows;
+            return Rows(sql, value, reader => new Operator(reader.GetString(0), ParseRole(reader.GetString(1)),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)), reader.GetInt64(3) != 0));
         }
     }
 
-    private List<ApiToken> ReadTokens(string sql, string? value)
+    private List<ApiToken> ReadTokens(string sql, string? value) =>
+        Rows(sql, value, reader => new ApiToken(reader.GetInt64(0), reader.GetString(1), ParseRole(reader.GetString(2)),
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
+            reader.IsDBNull(4) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), reader.GetInt64(5) != 0));
+
+    /// <summary>The rows of a query with at most one parameter (<c>$a</c>); the caller holds the lock.</summary>
+    private List<T> Rows<T>(string sql, string? value, Func<SqliteDataReader, T> map)
     {
         using var command = _connection.CreateCommand();
 #pragma warning disable CA2100 // Constant SQL; values are parameters.
@@ -214,11 +204,10 @@ public sealed class SqliteConsoleStore : IConsoleStore
         }
 
         using var reader = command.ExecuteReader();
-        var rows = new List<ApiToken>();
+        var rows = new List<T>();
         while (reader.Read())
         {
-            rows.Add(new ApiToken(reader.GetInt64(0), reader.GetString(1), ParseRole(reader.GetString(2)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
-                reader.IsDBNull(4) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)), reader.GetInt64(5) != 0));
+            rows.Add(map(reader));
         }
 
         return rows;

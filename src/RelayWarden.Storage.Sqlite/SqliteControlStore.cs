@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Data.Sqlite;
 using RelayWarden.Core.Control;
 using RelayWarden.Core.Policy;
+using static RelayWarden.Storage.Sqlite.Sql;
 
 namespace RelayWarden.Storage.Sqlite;
 
@@ -10,7 +11,7 @@ namespace RelayWarden.Storage.Sqlite;
 /// and the CLI. Each change runs in one transaction with its audit row and bumps a change counter
 /// that the host polls. Calls are serialized on one connection.
 /// </summary>
-public sealed class SqliteControlStore : IControlStore
+public sealed partial class SqliteControlStore : IControlStore
 {
     private readonly SqliteConnection _connection;
     private readonly Lock _gate = new();
@@ -51,6 +52,7 @@ public sealed class SqliteControlStore : IControlStore
                   key TEXT NOT NULL, action TEXT NOT NULL, severity TEXT NOT NULL, evidence TEXT NOT NULL);
                 CREATE INDEX IF NOT EXISTS alerts_key ON alerts(key, id);
                 """);
+            CreateDirectoryTables(connection);
         }
         catch
         {
@@ -227,8 +229,7 @@ public sealed class SqliteControlStore : IControlStore
     }
 
     private void Audit(SqliteTransaction transaction, DateTimeOffset at, string by, string action, string subject, string? why) =>
-        Execute(_connection, transaction, "INSERT INTO audit (at, by, action, subject, why) VALUES ($a, $b, $c, $d, $e)",
-            at.ToUnixTimeMilliseconds(), by, action, subject, why);
+        Sql.Audit(_connection, transaction, at, by, action, subject, why);
 
     private List<Suspension> ReadSuspensions(string sql, object?[]? values)
     {
@@ -256,23 +257,4 @@ public sealed class SqliteControlStore : IControlStore
 
     private static DateTimeOffset? Time(SqliteDataReader reader, int column) =>
         reader.IsDBNull(column) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(column));
-
-    private static void Bind(SqliteCommand command, params object?[] values)
-    {
-        for (int i = 0; i < values.Length; i++)
-        {
-            command.Parameters.AddWithValue("$" + (char)('a' + i), values[i] ?? DBNull.Value);
-        }
-    }
-
-    private static int Execute(SqliteConnection connection, SqliteTransaction? transaction, string sql, params object?[] values)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-#pragma warning disable CA2100 // Constant SQL; values are parameters.
-        command.CommandText = sql;
-#pragma warning restore CA2100
-        Bind(command, values);
-        return command.ExecuteNonQuery();
-    }
 }

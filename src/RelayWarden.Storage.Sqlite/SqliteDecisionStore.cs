@@ -9,19 +9,23 @@ namespace RelayWarden.Storage.Sqlite;
 
 /// <summary>
 /// Decision records in one SQLite file (WAL). Adds are queued and written by one background writer
-/// in batches (one transaction per batch), so an SMTP session never waits on the database.
+/// in batches (one transaction per batch), so an SMTP session never waits on the database. Reads use a
+/// second connection (WAL readers do not block the writer), so a long report never holds up the records.
 /// </summary>
-public sealed class SqliteDecisionStore : IDecisionStore
+public sealed partial class SqliteDecisionStore : IDecisionStore
 {
     private readonly SqliteConnection _connection;
+    private readonly SqliteConnection _reader;
+    private readonly SemaphoreSlim _readGate = new(1, 1);
     private readonly Channel<object> _queue = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Task _writer;
     private readonly Action<string>? _log;
 
-    private SqliteDecisionStore(SqliteConnection connection, Action<string>? log)
+    private SqliteDecisionStore(SqliteConnection connection, SqliteConnection reader, Action<string>? log)
     {
         _connection = connection;
+        _reader = reader;
         _log = log;
         _writer = Task.Run(WriteLoopAsync);
     }
@@ -35,27 +39,19 @@ public sealed class SqliteDecisionStore : IDecisionStore
             System.IO.Directory.CreateDirectory(folder);
         }
 
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        string connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString();
+        var connection = new SqliteConnection(connectionString);
         connection.Open();
         Execute(connection, """
             PRAGMA journal_mode=WAL;
             PRAGMA synchronous=NORMAL;
             PRAGMA busy_timeout=5000;
-            CREATE TABLE IF NOT EXISTS decisions (
-              id TEXT PRIMARY KEY, time INTEGER NOT NULL, node TEXT, stage TEXT NOT NULL, tenant TEXT, account TEXT,
-              client_ip TEXT, helo TEXT, tls INTEGER NOT NULL, auth_login TEXT, mail_from TEXT, from_header TEXT,
-              sender_header TEXT, recipients TEXT NOT NULL, recipient_domains TEXT NOT NULL, message_id TEXT,
-              size INTEGER NOT NULL, queue_id TEXT, action TEXT NOT NULL, reply TEXT NOT NULL, reasons TEXT NOT NULL);
-            CREATE INDEX IF NOT EXISTS decisions_time ON decisions(time);
-            CREATE INDEX IF NOT EXISTS decisions_tenant ON decisions(tenant, time);
-            CREATE INDEX IF NOT EXISTS decisions_queue ON decisions(queue_id);
-            CREATE TABLE IF NOT EXISTS deliveries (
-              queue_id TEXT NOT NULL, time INTEGER NOT NULL, recipient TEXT NOT NULL, status TEXT NOT NULL,
-              detail TEXT, attempt INTEGER NOT NULL);
-            CREATE INDEX IF NOT EXISTS deliveries_queue ON deliveries(queue_id);
-            CREATE INDEX IF NOT EXISTS deliveries_time ON deliveries(time);
             """);
-        return new SqliteDecisionStore(connection, log);
+        Migrate(connection, log);
+        var reader = new SqliteConnection(connectionString);
+        reader.Open();
+        Execute(reader, "PRAGMA busy_timeout=5000; PRAGMA query_only=1;");
+        return new SqliteDecisionStore(connection, reader, log);
     }
 
     public ValueTask AddAsync(DecisionRecord record, CancellationToken cancellationToken) =>
@@ -116,15 +112,26 @@ public sealed class SqliteDecisionStore : IDecisionStore
         using var decision = _connection.CreateCommand();
         decision.Transaction = transaction;
         decision.CommandText = """
-            INSERT OR REPLACE INTO decisions VALUES ($id,$time,$node,$stage,$tenant,$account,$ip,$helo,$tls,$login,$mailfrom,
-              $from,$sender,$rcpts,$domains,$msgid,$size,$queue,$action,$reply,$reasons)
+            INSERT OR REPLACE INTO decisions (id, time, node, stage, tenant, account, client_ip, helo, tls, auth_login, mail_from,
+              from_header, sender_header, recipients, recipient_domains, message_id, size, queue_id, action, reply, reasons,
+              mail_from_addr, mail_from_domain, from_addr, from_domain, sender_addr, sender_domain, rcpt_count)
+            VALUES ($id,$time,$node,$stage,$tenant,$account,$ip,$helo,$tls,$login,$mailfrom,$from,$sender,$rcpts,$domains,$msgid,
+              $size,$queue,$action,$reply,$reasons,$ea,$ed,$fa,$fd,$sa,$sd,$rc)
             """;
         string[] names = ["$id", "$time", "$node", "$stage", "$tenant", "$account", "$ip", "$helo", "$tls", "$login", "$mailfrom",
-            "$from", "$sender", "$rcpts", "$domains", "$msgid", "$size", "$queue", "$action", "$reply", "$reasons"];
+            "$from", "$sender", "$rcpts", "$domains", "$msgid", "$size", "$queue", "$action", "$reply", "$reasons",
+            "$ea", "$ed", "$fa", "$fd", "$sa", "$sd", "$rc"];
         foreach (string name in names)
         {
             decision.Parameters.Add(new SqliteParameter { ParameterName = name });
         }
+
+        using var exists = _connection.CreateCommand();
+        exists.Transaction = transaction;
+        exists.CommandText = "SELECT time, action, rcpt_count FROM decisions WHERE id = $id";
+        exists.Parameters.Add(new SqliteParameter { ParameterName = "$id" });
+        using var keyWriter = new KeyWriter(_connection, transaction);
+        using var rollup = new RollupWriter(_connection, transaction);
 
         using var delivery = _connection.CreateCommand();
         delivery.Transaction = transaction;
@@ -138,15 +145,38 @@ public sealed class SqliteDecisionStore : IDecisionStore
         {
             if (item is DecisionRecord r)
             {
+                var keys = Keys.Of(r.MailFrom, r.From, r.Sender, r.Recipients);
                 object?[] values = [r.Id, r.Time.ToUnixTimeMilliseconds(), r.Node, r.Stage, r.Tenant, r.Account, r.ClientIp, r.Helo, r.Tls ? 1 : 0,
                     r.AuthLogin, r.MailFrom, r.From, r.Sender, JsonSerializer.Serialize(r.Recipients), JsonSerializer.Serialize(r.RecipientDomains),
-                    r.MessageId, r.Size, r.QueueId, r.Action.ToString().ToLowerInvariant(), r.Reply, SerializeReasons(r.Reasons)];
+                    r.MessageId, r.Size, r.QueueId, ActionText(r.Action), r.Reply, SerializeReasons(r.Reasons),
+                    keys.MailFrom.Address, keys.MailFrom.Domain, keys.From.Address, keys.From.Domain, keys.Sender.Address, keys.Sender.Domain,
+                    keys.RecipientCount];
                 for (int i = 0; i < values.Length; i++)
                 {
                     decision.Parameters[i].Value = values[i] ?? DBNull.Value;
                 }
 
+                exists.Parameters[0].Value = r.Id;
+                bool replacing = false;
+                using (var old = exists.ExecuteReader())
+                {
+                    if (old.Read())
+                    {
+                        replacing = true;
+                        rollup.Add(old.GetInt64(0), Enum.Parse<VerdictAction>(old.GetString(1), ignoreCase: true), old.IsDBNull(2) ? 0 : old.GetInt64(2), [], -1);
+                    }
+                }
+
                 decision.ExecuteNonQuery();
+                rollup.Add(r.Time.ToUnixTimeMilliseconds(), r.Action, keys.RecipientCount, keys.Recipients.Select(k => k.Domain), 1);
+                if (replacing)
+                {
+                    keyWriter.Replace(r.Id, keys, r.Reasons);
+                }
+                else
+                {
+                    keyWriter.Insert(r.Id, keys, r.Reasons);
+                }
             }
             else if (item is DeliveryRecord d)
             {
@@ -163,81 +193,12 @@ public sealed class SqliteDecisionStore : IDecisionStore
         transaction.Commit();
     }
 
-    public async Task<IReadOnlyList<DecisionRecord>> QueryAsync(DecisionQuery query, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var command = _connection.CreateCommand();
-            var where = new List<string>();
-            void Filter(string column, string name, object? value)
-            {
-                if (value is not null)
-                {
-                    where.Add($"{column} = {name}");
-                    command.Parameters.AddWithValue(name, value);
-                }
-            }
-
-            Filter("tenant", "$tenant", query.Tenant);
-            Filter("client_ip", "$ip", query.ClientIp);
-            Filter("queue_id", "$queue", query.QueueId);
-            Filter("message_id", "$msgid", query.MessageId);
-            if (query.Since is { } since)
-            {
-                where.Add("time >= $since");
-                command.Parameters.AddWithValue("$since", since.ToUnixTimeMilliseconds());
-            }
-
-            command.Parameters.AddWithValue("$limit", query.Limit);
-#pragma warning disable CA2100 // Only fixed column names are concatenated; every value is a parameter.
-            command.CommandText = $"SELECT * FROM decisions {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : string.Empty)} ORDER BY time DESC, rowid DESC LIMIT $limit";
-#pragma warning restore CA2100
-            var results = new List<DecisionRecord>();
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                results.Add(new DecisionRecord
-                {
-                    Id = reader.GetString(0),
-                    Time = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)),
-                    Node = Text(reader, 2),
-                    Stage = reader.GetString(3),
-                    Tenant = Text(reader, 4),
-                    Account = Text(reader, 5),
-                    ClientIp = Text(reader, 6),
-                    Helo = Text(reader, 7),
-                    Tls = reader.GetInt64(8) != 0,
-                    AuthLogin = Text(reader, 9),
-                    MailFrom = Text(reader, 10),
-                    From = Text(reader, 11),
-                    Sender = Text(reader, 12),
-                    Recipients = JsonSerializer.Deserialize<string[]>(reader.GetString(13)) ?? [],
-                    RecipientDomains = JsonSerializer.Deserialize<string[]>(reader.GetString(14)) ?? [],
-                    MessageId = Text(reader, 15),
-                    Size = reader.GetInt64(16),
-                    QueueId = Text(reader, 17),
-                    Action = Enum.Parse<VerdictAction>(reader.GetString(18), ignoreCase: true),
-                    Reply = reader.GetString(19),
-                    Reasons = DeserializeReasons(reader.GetString(20)),
-                });
-            }
-
-            return results;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-
     public async Task<IReadOnlyList<DeliveryRecord>> DeliveriesAsync(string queueId, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _readGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var command = _connection.CreateCommand();
+            using var command = _reader.CreateCommand();
             command.CommandText = "SELECT queue_id, time, recipient, status, detail, attempt FROM deliveries WHERE queue_id = $queue ORDER BY rowid";
             command.Parameters.AddWithValue("$queue", queueId);
             var results = new List<DeliveryRecord>();
@@ -259,7 +220,7 @@ public sealed class SqliteDecisionStore : IDecisionStore
         }
         finally
         {
-            _gate.Release();
+            _readGate.Release();
         }
     }
 
@@ -270,7 +231,14 @@ public sealed class SqliteDecisionStore : IDecisionStore
         try
         {
             using var command = _connection.CreateCommand();
-            command.CommandText = "DELETE FROM deliveries WHERE time < $before; DELETE FROM decisions WHERE time < $before;";
+            command.CommandText = """
+                DELETE FROM deliveries WHERE time < $before;
+                DELETE FROM decision_recipients WHERE decision IN (SELECT id FROM decisions WHERE time < $before);
+                DELETE FROM decision_rules WHERE decision IN (SELECT id FROM decisions WHERE time < $before);
+                DELETE FROM activity_minute_domains WHERE minute < $before / 60000;
+                DELETE FROM activity_minutes WHERE minute < $before / 60000;
+                DELETE FROM decisions WHERE time < $before;
+                """;
             command.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());
             using var count = _connection.CreateCommand();
             command.ExecuteNonQuery();
@@ -288,8 +256,12 @@ public sealed class SqliteDecisionStore : IDecisionStore
         _queue.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
         _connection.Dispose();
+        _reader.Dispose();
         _gate.Dispose();
+        _readGate.Dispose();
     }
+
+    private static string ActionText(VerdictAction action) => action.ToString().ToLowerInvariant();
 
     private static string? Text(SqliteDataReader reader, int column) => reader.IsDBNull(column) ? null : reader.GetString(column);
 

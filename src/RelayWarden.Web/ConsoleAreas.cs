@@ -13,5 +13,11 @@ internal static class ConsoleAreas
     [
         SessionApi.Map,
         TokensApi.Map,
+        AlertsApi.Map,
+        QueueApi.Map,
+        RecordsApi.Map,
+        DirectoryApi.Map,
+        BlocklistApi.Map,
+        OperatorsApi.Map,
     ];
 }

@@ -24,6 +24,9 @@ public sealed class ConsoleContext
 
     public TimeProvider Time { get; }
 
+    /// <summary>The dashboard's top lists, computed once per minute.</summary>
+    public Dashboard.TopListsCache TopLists { get; } = new();
+
     public IControlStore Control => Host.Control;
 
     public DateTimeOffset Now => Time.GetUtcNow();

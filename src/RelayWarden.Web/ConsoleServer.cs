@@ -136,6 +136,7 @@ public sealed class ConsoleServer : IAsyncDisposable
         app.MapGet("/static/console.css", () => Results.Text(Asset("console.css"), "text/css; charset=utf-8"))
             .AllowAnonymous().ExcludeFromDescription();
         app.MapOpenApi().AllowAnonymous();
+        Metrics.MetricsEndpoint.Map(app);
 
         var api = app.MapGroup("/api").RequireAuthorization().AddEndpointFilter<CsrfFilter>().WithTags("api");
         foreach (var area in ConsoleAreas.Api)

@@ -6,9 +6,10 @@ namespace RelayWarden.Core.Control;
 /// The operator-controlled state that outlives a restart: suspensions, blocklist entries, the audit
 /// trail of every change, and alerts with their evidence. Written by the CLI and by the host (the
 /// monitor's suspend action), read by the host, which polls <see cref="ChangeCounter"/> to pick up
-/// changes made by another process. Every change is audited in the same transaction.
+/// changes made by another process. Every change is audited in the same transaction. The directory
+/// overlay (operators' tenants, domain claims and networks) is in <see cref="IDirectoryOverlayStore"/>.
 /// </summary>
-public interface IControlStore : IDisposable
+public interface IControlStore : IDirectoryOverlayStore, IDisposable
 {
     /// <summary>A number that grows with every committed change (by any process).</summary>
     long ChangeCounter();

@@ -55,6 +55,19 @@ public sealed class IpPrefixTable<T>
         return true;
     }
 
+    /// <summary>The value of exactly <paramref name="network"/> (not of a longer or shorter one), or null.</summary>
+    public T? FindExact(IPNetwork network)
+    {
+        var address = network.BaseAddress;
+        int length = network.PrefixLength;
+        if (address.AddressFamily == AddressFamily.InterNetwork)
+        {
+            return _v4[length]?.GetValueOrDefault(Mask4(ToUInt32(address), length));
+        }
+
+        return _v6[length]?.GetValueOrDefault(Mask6(ToUInt128(address), length));
+    }
+
     /// <summary>The value of the longest network holding <paramref name="address"/>, or null.</summary>
     public T? Find(IPAddress address)
     {

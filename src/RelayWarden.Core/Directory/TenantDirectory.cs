@@ -104,6 +104,9 @@ public sealed class TenantDirectory
     /// <summary>The tenant whose network holds <paramref name="address"/> (longest prefix), or null.</summary>
     public Tenant? FindNetwork(IPAddress address) => _networks.Find(address);
 
+    /// <summary>The tenant of exactly <paramref name="network"/> (same address and prefix length), or null.</summary>
+    public Tenant? FindNetworkExactly(IPNetwork network) => _networks.FindExact(network);
+
     /// <summary>
     /// The owner of a normalized domain: the claim of the name itself, else of its nearest parent
     /// whose claim covers subdomains. Null when nobody claims it (an external domain).

@@ -16,7 +16,7 @@ namespace RelayWarden.Hosting.Configuration;
 /// </summary>
 public static partial class ConfigLoader
 {
-    private static readonly string[] s_topKeys = ["data_dir", "listen", "relay", "policy", "blocklist", "tenants", "tls", "records", "monitor", "alerts"];
+    private static readonly string[] s_topKeys = ["data_dir", "listen", "relay", "policy", "blocklist", "tenants", "tls", "records", "monitor", "alerts", "domain_claims"];
 
     [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{0,62})$")]
     private static partial Regex TenantIdPattern();
@@ -75,6 +75,7 @@ public static partial class ConfigLoader
         var records = ReadRecords(nodes, YamlNodes.Get(root, "records"));
         var monitor = ReadMonitor(nodes, YamlNodes.Get(root, "monitor"));
         var alerts = ReadAlerts(nodes, YamlNodes.Get(root, "alerts"));
+        var domainClaims = ReadDomainClaims(nodes, YamlNodes.Get(root, "domain_claims"));
 
         var directory = TenantDirectory.Build(tenants, out var directoryErrors);
         errors.AddRange(directoryErrors.Select(e => new ConfigError(e.Place, e.Message)));
@@ -93,6 +94,7 @@ public static partial class ConfigLoader
             Records = records,
             Monitor = monitor,
             Alerts = alerts,
+            DomainClaims = domainClaims,
         };
     }
 

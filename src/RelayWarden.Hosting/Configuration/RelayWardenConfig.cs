@@ -35,6 +35,9 @@ public sealed class RelayWardenConfig
 
     /// <summary><c>alerts:</c> where monitor alerts go besides the control store and the log.</summary>
     public AlertOptions Alerts { get; init; } = new();
+
+    /// <summary><c>domain_claims:</c> DNS TXT verification of domains claimed at run time.</summary>
+    public DomainClaimOptions DomainClaims { get; init; } = new();
 }
 
 /// <summary><c>tls:</c> — PEM certificate and key for STARTTLS; neither means a self-signed one generated under <c>data_dir/tls</c>.</summary>

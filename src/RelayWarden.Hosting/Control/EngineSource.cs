@@ -8,7 +8,8 @@ namespace RelayWarden.Hosting.Control;
 /// <summary>
 /// The current engine for every door (relay, milter, policy server): the configuration's directory
 /// and policy, the blocklist (configuration ∪ control store) and the suspended set. A change in the
-/// control store (by the CLI in another process, or by the monitor here) builds a new, immutable
+/// control store (by the CLI in another process, or by the monitor here) — including the directory
+/// overlay of operators' tenants, verified domain claims and networks (<see cref="DirectoryAdmin"/>) — builds a new, immutable
 /// <see cref="SenderAuthorization"/> and swaps it in; the poll loop notices other processes' changes
 /// within <see cref="PollInterval"/>.
 /// </summary>
@@ -65,10 +66,16 @@ public sealed class EngineSource : IAsyncDisposable
             var blocks = _store.Blocks();
             var suspensions = _store.Suspensions();
             var blocklist = blocks.Count == 0 ? _config.Blocklist : new Blocklist([.. _config.Blocklist.Entries, .. blocks]);
-            engine = new SenderAuthorization(_config.Directory, blocklist, new Suspensions(suspensions), _policy, _time);
+            var directory = DirectoryAdmin.Effective(_config.Directory, _store, out var skipped);
+            engine = new SenderAuthorization(directory, blocklist, new Suspensions(suspensions), _policy, _time);
             _current = engine;
             _version = version;
-            _log.Write("control.reload", ("version", version), ("blocks", blocklist.Entries.Count), ("stored_blocks", blocks.Count), ("suspended", suspensions.Count));
+            _log.Write("control.reload", ("version", version), ("blocks", blocklist.Entries.Count), ("stored_blocks", blocks.Count), ("suspended", suspensions.Count),
+                ("tenants", directory.Tenants.Count), ("domains", directory.DomainCount), ("networks", directory.NetworkCount));
+            foreach (var problem in skipped)
+            {
+                _log.Write("control.overlay-skipped", ("place", problem.Place), ("reason", problem.Message));
+            }
         }
 
         Rebuilt?.Invoke(engine);

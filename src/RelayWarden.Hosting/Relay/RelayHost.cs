@@ -26,6 +26,7 @@ public sealed class RelayHost : IAsyncDisposable
     private readonly X509Certificate2? _certificate;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _retention;
+    private readonly Task _recheck;
     private readonly MtaDoors _doors;
     private bool _stopped;
 
@@ -46,8 +47,11 @@ public sealed class RelayHost : IAsyncDisposable
         var policy = config.Policy with { MaxRecipients = config.Relay.MaxRecipients };
         Control = ControlStores.Open(config);
         Engines = new EngineSource(config, policy, Control, time, log);
+        Directory = new DirectoryAdmin(config, Control, new DomainTxtVerifier(config.DomainClaims), time, () => Engines.Refresh());
         Alerts = new AlertDispatcher(config.Alerts, Control, log, Spool, hostname, time);
         Monitor = new MonitorService(new BehaviorMonitor(config.Monitor, new InMemoryMonitorStore(), time), Engines, Alerts, log);
+        Triage = SqliteAlertTriageStore.Open(Path.Combine(config.DataDir, ControlStores.FileName));
+        Monitor.Allowances.Replace(Triage.Allowances(time.GetUtcNow()));
         Func<SenderAuthorization> engine = () => Engines.Current;
         Transport = transport ?? CreateTransport(config, hostname);
         Runner = new QueueRunner(Spool, Transport, Records, log, time, new QueueRunnerOptions
@@ -106,6 +110,7 @@ public sealed class RelayHost : IAsyncDisposable
             ("queued", Spool.List().Count), ("held", Spool.List(held: true).Count), ("tmp_cleared", cleared),
             ("records", Path.Combine(config.DataDir, "records.db")), ("retention_days", config.Records.RetentionDays));
         _retention = Task.Run(() => RetentionLoopAsync(time));
+        _recheck = Task.Run(() => RecheckLoopAsync(time));
     }
 
     public RelayWardenConfig Config { get; }
@@ -116,10 +121,16 @@ public sealed class RelayHost : IAsyncDisposable
     /// <summary>The current engine, rebuilt when the control store changes.</summary>
     public EngineSource Engines { get; }
 
+    /// <summary>Operators' tenants, domain claims (DNS TXT verified) and networks.</summary>
+    public DirectoryAdmin Directory { get; }
+
     /// <summary>The behavior monitor shared by every door.</summary>
     public MonitorService Monitor { get; }
 
     public AlertDispatcher Alerts { get; }
+
+    /// <summary>Alert dismissals and the monitor's allowances (<c>data_dir/control.db</c>).</summary>
+    public IAlertTriageStore Triage { get; }
 
     public RelayLog Log { get; }
 
@@ -190,6 +201,38 @@ public sealed class RelayHost : IAsyncDisposable
         }
     }
 
+    /// <summary>Checks pending and failed domain claims every <c>domain_claims.recheck_interval</c>.</summary>
+    private async Task RecheckLoopAsync(TimeProvider time)
+    {
+        if (Config.DomainClaims.RecheckInterval is not { } interval)
+        {
+            return;
+        }
+
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(interval, time, _stop.Token).ConfigureAwait(false);
+                int verified = await Directory.RecheckAsync(_stop.Token).ConfigureAwait(false);
+                if (verified > 0)
+                {
+                    Log.Write("domains.verified", ("count", verified));
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // A background loop logs and goes on.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                Log.Write("domains.error", ("error", $"{exception.GetType().Name}: {exception.Message}"));
+            }
+        }
+    }
+
     /// <summary>Graceful shutdown: stop accepting, finish sessions and deliveries in flight until the deadline, flush records.</summary>
     public async Task StopAsync(TimeSpan drain)
     {
@@ -209,6 +252,7 @@ public sealed class RelayHost : IAsyncDisposable
         await Runner.StopAsync(drain).ConfigureAwait(false);
         await _stop.CancelAsync().ConfigureAwait(false);
         await _retention.ConfigureAwait(false);
+        await _recheck.ConfigureAwait(false);
         await Records.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         Log.Write("relay.stopped", ("queued", Spool.List().Count));
     }
@@ -226,6 +270,7 @@ public sealed class RelayHost : IAsyncDisposable
         await Engines.DisposeAsync().ConfigureAwait(false);
         await Alerts.DisposeAsync().ConfigureAwait(false);
         Control.Dispose();
+        Triage.Dispose();
         await Records.DisposeAsync().ConfigureAwait(false);
         _certificate?.Dispose();
         _stop.Dispose();

@@ -176,7 +176,13 @@ public sealed class QueueRunner : IAsyncDisposable
             var state = _spool.ReadState(id);
             var pending = envelope.Recipients.Where(r => !state.Done.Contains(r, StringComparer.OrdinalIgnoreCase)).ToList();
             int attempt = state.Attempts + 1;
+            long attemptStarted = System.Diagnostics.Stopwatch.GetTimestamp();
             var results = pending.Count == 0 ? [] : await _transport.DeliverAsync(id, envelope.MailFrom, pending, content, _stop.Token).ConfigureAwait(false);
+            if (pending.Count > 0)
+            {
+                RelayMeters.DeliverySeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(attemptStarted).TotalSeconds);
+            }
+
             var now = _time.GetUtcNow();
             bool expired = now - envelope.Received >= _options.MaxAge;
             var done = new List<string>(state.Done);
@@ -199,6 +205,12 @@ public sealed class QueueRunner : IAsyncDisposable
                     RecipientOutcome.Transient => DeliveryStatus.Deferred,
                     _ => DeliveryStatus.Failed,
                 };
+                RelayMeters.Deliveries.Add(1, new KeyValuePair<string, object?>("status", status switch
+                {
+                    DeliveryStatus.Delivered => "delivered",
+                    DeliveryStatus.Deferred => "deferred",
+                    _ => "failed",
+                }));
                 _log.Write("queue.delivery", ("queue_id", id), ("rcpt", result.Recipient), ("status", status.ToString().ToLowerInvariant()),
                     ("attempt", attempt), ("via", _transport.Name), ("detail", detail));
                 if (_records is not null)

@@ -22,6 +22,9 @@ internal sealed partial class SmtpSession
         TooBig,
     }
 
+    /// <summary>When the final dot of the current message was read (Stopwatch ticks), until its decision is recorded; 0 otherwise.</summary>
+    private long _dataEnded;
+
     private async Task DataAsync()
     {
         if (_mailFrom is null)
@@ -44,6 +47,7 @@ internal sealed partial class SmtpSession
 
         _message.ResetWrittenCount();
         var rejection = await ReadMessageAsync().ConfigureAwait(false);
+        _dataEnded = System.Diagnostics.Stopwatch.GetTimestamp();
         string mailFrom = _mailFrom;
         var recipients = _recipients.ToArray();
         var rcptArguments = _rcptArguments.ToArray();

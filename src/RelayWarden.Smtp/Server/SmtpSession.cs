@@ -476,6 +476,13 @@ internal sealed partial class SmtpSession
 
     private void Record(string stage, Verdict verdict, string? mailFrom, IReadOnlyList<string> recipients, SmtpReply reply, ReadOnlySpan<byte> message, string? queueId)
     {
+        RelayMeters.Decision("smtp", stage, verdict.Action, verdict.Reasons);
+        if (_dataEnded != 0)
+        {
+            RelayMeters.SmtpDataSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(_dataEnded).TotalSeconds);
+            _dataEnded = 0;
+        }
+
         string? from = null, sender = null, messageId = null;
         if (!message.IsEmpty)
         {

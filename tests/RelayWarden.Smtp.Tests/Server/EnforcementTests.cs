@@ -198,6 +198,46 @@ public sealed class EnforcementTests
         }
     }
 
+    [Theory]
+    [InlineData("client_ip", "ip", "127.0.0.10/32", "127.0.0.10")]
+    [InlineData("sender", "address", "alice@acme.example", "alice@acme.example")]
+    public async Task Monitor_suspend_of_an_ip_or_sender_is_stored_as_a_block_and_removing_it_lifts_the_monitor(string scope, string kind, string stored, string cliValue)
+    {
+        string rules = $$"""
+            monitor:
+              default_rules: false
+              rules:
+                - id: monitor.test.rule
+                  when: "messages.1m >= 2 and messages.1m <= 2"
+                  action: suspend
+                  scope: {{scope}}
+            """;
+        await using var relay = await TestRelay.StartAsync(topExtra: rules);
+        using (var client = await HelloAsync(relay))
+        {
+            Assert.StartsWith("250 ", await SendAsync(client));
+            Assert.StartsWith("550 5.7.1 ", await SendAsync(client));
+        }
+
+        var block = Assert.Single(relay.Host.Control.Blocks());
+        Assert.Equal((kind, stored, "monitor"), (block.Kind.ToString().ToLowerInvariant(), block.Value, block.AddedBy));
+        Assert.Contains("monitor.test.rule", block.Reason, StringComparison.Ordinal);
+        Assert.True(await TestRelay.EventuallyAsync(() => !relay.Host.Engines.Current.Blocklist.IsEmpty, s_pickup), relay.Log);
+        using (var client = await HelloAsync(relay))
+        {
+            Assert.StartsWith("550 5.7.1 ", await client.CommandAsync("MAIL FROM:<alice@acme.example>"));
+        }
+
+        var remove = Cli("block", "remove", "--config", ConfigPath(relay), "--kind", kind, cliValue, "--reason", "false positive");
+        Assert.True(remove.Exit == 0, remove.Error);
+        Assert.True(await TestRelay.EventuallyAsync(() => relay.Host.Engines.Current.Blocklist.IsEmpty, s_pickup), relay.Log);
+        using (var client = await HelloAsync(relay))
+        {
+            // Lifted in the monitor too: the third message gets through (the rule fires on the second message only).
+            Assert.StartsWith("250 ", await SendAsync(client, subject: "after"));
+        }
+    }
+
     [Fact]
     public async Task Blocklist_entry_added_by_the_CLI_is_enforced_within_seconds_and_ends_at_its_expiry()
     {
