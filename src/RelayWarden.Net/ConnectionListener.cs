@@ -75,6 +75,13 @@ public sealed class ConnectionListener : IAsyncDisposable
         }
 
         _socket.Bind(endpoint);
+        if (_unixPath is not null && !OperatingSystem.IsWindows())
+        {
+            // Postfix connects as its own user: the socket is open to every local user, like a loopback
+            // TCP port; restrict who reaches it with the permissions of the folder that holds it.
+            File.SetUnixFileMode(_unixPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite
+                | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
+        }
     }
 
     /// <summary>The bound TCP address (the real port after binding port 0), or null for a Unix socket.</summary>

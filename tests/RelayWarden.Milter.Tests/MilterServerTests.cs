@@ -310,6 +310,8 @@ public class MilterServerTests
         var (server, _) = MilterTestClient.StartServer("unix:" + path);
         await using (server)
         {
+            // Postfix connects as its own user: the socket is writable by every local user.
+            Assert.Equal(UnixFileMode.OtherWrite, OperatingSystem.IsWindows() ? UnixFileMode.OtherWrite : File.GetUnixFileMode(path) & UnixFileMode.OtherWrite);
             using var mta = await MilterTestClient.ConnectAsync(server);
             await mta.NegotiateAsync();
             Assert.Equal("(no reply)", await mta.ConnectEventAsync("192.0.2.10"));
