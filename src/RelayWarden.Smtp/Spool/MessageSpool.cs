@@ -165,6 +165,8 @@ public sealed class MessageSpool
         }
 
         File.Move(held, Path.Combine(QueueDirectory, id + ".msg"));
+        DurableFile.SyncDirectory(QueueDirectory); // the released message stays queued across a crash
+        DurableFile.SyncDirectory(HoldDirectory);
         File.WriteAllText(Path.Combine(Root, "flush"), string.Empty);
         Queued?.Invoke();
         return true;
