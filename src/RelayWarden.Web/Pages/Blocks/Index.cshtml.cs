@@ -1,43 +1,24 @@
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 using RelayWarden.Hosting.Control;
 using RelayWarden.Web.Admin;
-using RelayWarden.Web.Auth;
 
 namespace RelayWarden.Web.Pages.Blocks;
 
 /// <summary><c>/blocklist</c>: the configuration's and the stored entries; admins add (with expiry and reason) and remove stored ones.</summary>
-public sealed class BlocklistModel : PageModel
+public sealed class BlocklistModel : AdminPageModel
 {
-    private readonly ConsoleContext _console;
-
-    public BlocklistModel(ConsoleContext console) => _console = console;
+    public BlocklistModel(ConsoleContext console)
+        : base(console)
+    {
+    }
 
     internal IReadOnlyList<BlockView> Entries { get; private set; } = [];
 
-    public string? Error { get; private set; }
-
-    public bool IsAdmin => User.IsInRole(ConsoleClaims.RoleName(Core.Control.OperatorRole.Admin));
-
-    public void OnGet() => Entries = BlocklistService.List(_console);
+    protected override void Load() => Entries = BlocklistService.List(Console);
 
     public IActionResult OnPostAdd(string? kind, string? value, string? expires, string? reason) =>
-        IsAdmin ? Done(BlocklistService.Add(_console, kind, value, expires, reason, ConsoleContext.Who(User)), b => $"Blocked {b.Kind} {b.Value}.") : Forbid();
+        Act(() => BlocklistService.Add(Console, kind, value, expires, reason, Who), b => $"Blocked {b.Kind} {b.Value}.");
 
     public IActionResult OnPostRemove(string? kind, string? value, string? reason) =>
-        IsAdmin ? Done(BlocklistService.Remove(_console, kind, value, reason, ConsoleContext.Who(User)), b => $"Removed {b.Kind} {b.Value}.") : Forbid();
-
-    private IActionResult Done(AdminResult<BlockView> result, Func<BlockView, string> flash)
-    {
-        if (result.Ok)
-        {
-            TempData["Flash"] = flash(result.Value!);
-            return RedirectToPage();
-        }
-
-        Error = result.Error;
-        Response.StatusCode = AdminHttp.Status(result.Failure);
-        OnGet();
-        return Page();
-    }
+        Act(() => BlocklistService.Remove(Console, kind, value, reason, Who), b => $"Removed {b.Kind} {b.Value}.");
 }
