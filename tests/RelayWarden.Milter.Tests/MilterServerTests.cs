@@ -11,14 +11,7 @@ public class MilterServerTests
         var (server, _) = MilterTestClient.StartServer();
         await using var _ = server;
         using var mta = await MilterTestClient.ConnectAsync(server);
-        byte[] offer = new byte[12];
-        BinaryPrimitives.WriteUInt32BigEndian(offer, 6);
-        BinaryPrimitives.WriteUInt32BigEndian(offer.AsSpan(4), 0x1FF);
-        BinaryPrimitives.WriteUInt32BigEndian(offer.AsSpan(8), 0x1FFFFF);
-        await mta.SendAsync((byte)'O', offer);
-        var reply = await mta.ReadAsync();
-        Assert.NotNull(reply);
-        var data = reply.Value.Data;
+        var data = await mta.NegotiateAsync();
         Assert.Equal(6u, BinaryPrimitives.ReadUInt32BigEndian(data));
         Assert.Equal(MilterProtocol.ActionQuarantine | MilterProtocol.ActionSetSymbolList, BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(4)));
         uint protocol = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(8));
@@ -34,12 +27,7 @@ public class MilterServerTests
         var (server, _) = MilterTestClient.StartServer();
         await using var _ = server;
         using var mta = await MilterTestClient.ConnectAsync(server);
-        byte[] offer = new byte[12];
-        BinaryPrimitives.WriteUInt32BigEndian(offer, 6);
-        BinaryPrimitives.WriteUInt32BigEndian(offer.AsSpan(4), 0x1FF);
-        BinaryPrimitives.WriteUInt32BigEndian(offer.AsSpan(8), 0x1FFFFF);
-        await mta.SendAsync((byte)'O', offer);
-        var data = (await mta.ReadAsync())!.Value.Data;
+        var data = await mta.NegotiateAsync();
         var lists = new Dictionary<uint, string>();
         for (int at = 12; at < data.Length;)
         {
@@ -63,12 +51,7 @@ public class MilterServerTests
         var (server, _) = MilterTestClient.StartServer();
         await using var _ = server;
         using var mta = await MilterTestClient.ConnectAsync(server);
-        byte[] offer = new byte[12];
-        BinaryPrimitives.WriteUInt32BigEndian(offer, 6);
-        BinaryPrimitives.WriteUInt32BigEndian(offer.AsSpan(4), 0xFF); // no SMFIF_SETSYMLIST
-        BinaryPrimitives.WriteUInt32BigEndian(offer.AsSpan(8), 0x1FFFFF);
-        await mta.SendAsync((byte)'O', offer);
-        var data = (await mta.ReadAsync())!.Value.Data;
+        var data = await mta.NegotiateAsync(actionsOffer: 0xFF); // no SMFIF_SETSYMLIST
         Assert.Equal(12, data.Length);
         Assert.Equal(MilterProtocol.ActionQuarantine, BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(4)));
         // No connect event: the client address comes from the {client_addr} macro.

@@ -145,18 +145,19 @@ internal sealed class MilterTestClient : IDisposable
     public static string Describe((byte Command, byte[] Data) reply) =>
         reply.Data.Length == 0 ? ((char)reply.Command).ToString() : $"{(char)reply.Command}:{Encoding.UTF8.GetString(reply.Data).TrimEnd('\0')}";
 
-    /// <summary>Option negotiation; Postfix 3.x offers every protocol flag (0x1FFFFF).</summary>
-    public async Task NegotiateAsync(uint protocolOffer = 0x1FFFFF)
+    /// <summary>Option negotiation (Postfix 3.x offers every action, 0x1FF, and every protocol flag, 0x1FFFFF); returns the milter's reply data.</summary>
+    public async Task<byte[]> NegotiateAsync(uint protocolOffer = 0x1FFFFF, uint actionsOffer = 0x1FF)
     {
         byte[] data = new byte[12];
         BinaryPrimitives.WriteUInt32BigEndian(data, 6);
-        BinaryPrimitives.WriteUInt32BigEndian(data.AsSpan(4), 0x1FF);
+        BinaryPrimitives.WriteUInt32BigEndian(data.AsSpan(4), actionsOffer);
         BinaryPrimitives.WriteUInt32BigEndian(data.AsSpan(8), protocolOffer);
         await SendAsync((byte)'O', data);
         var reply = await ReadAsync();
         Assert.NotNull(reply);
         Assert.Equal((byte)'O', reply.Value.Command);
         Protocol = BinaryPrimitives.ReadUInt32BigEndian(reply.Value.Data.AsSpan(8));
+        return reply.Value.Data;
     }
 
     /// <summary>Sends an event; when the milter negotiated "no reply" for it, returns "(no reply)" without reading.</summary>
