@@ -16,37 +16,55 @@ namespace RelayWarden.Smtp.Spool;
 public sealed partial class DurableFile
 {
     private readonly string _directory;
-    private readonly Lock _lock = new();
+    // How long the commit thread waits for the next batch before it exits: under steady load it
+    // never exits, and no batch waits for a thread-pool thread to start its flush.
+    private static readonly TimeSpan s_linger = TimeSpan.FromMilliseconds(200);
+    private readonly object _lock = new();
     private List<TaskCompletionSource> _waiting = [];
     private List<string> _files = [];
     private bool _busy;
 
     public DurableFile(string directory) => _directory = directory;
 
-    /// <summary>Writes <paramref name="parts"/> to <paramref name="path"/> (in this folder) durably.</summary>
-    public async Task WriteAsync(string path, string tempPath, IEnumerable<ReadOnlyMemory<byte>> parts)
+    /// <summary>
+    /// Writes <paramref name="parts"/> to <paramref name="path"/> (in this folder) durably, through
+    /// <paramref name="tempPath"/>: a new file, or (<paramref name="reuse"/>) an existing file of the
+    /// same file system that is overwritten in place and cut to the new length, so that no inode is
+    /// allocated (see <see cref="MessageSpool"/>'s recycled files).
+    /// </summary>
+    public async Task WriteAsync(string path, string tempPath, IEnumerable<ReadOnlyMemory<byte>> parts, bool reuse = false)
     {
         if (OperatingSystem.IsLinux())
         {
             // Group commit: write and rename without flushing; the commit thread flushes the data of
             // every waiting file, then the folder (the renames), before any of them is answered.
-            WriteUnsynced(tempPath, parts);
+            Write(tempPath, parts, reuse, flush: false);
             File.Move(tempPath, path, overwrite: true);
             await SyncDirectoryAsync(path).ConfigureAwait(false);
             return;
         }
 
-        WriteSynced(tempPath, parts);
+        Write(tempPath, parts, reuse, flush: true);
         File.Move(tempPath, path, overwrite: true);
         await SyncDirectoryAsync().ConfigureAwait(false);
     }
 
-    private static void WriteUnsynced(string path, IEnumerable<ReadOnlyMemory<byte>> parts)
+    private static void Write(string path, IEnumerable<ReadOnlyMemory<byte>> parts, bool reuse, bool flush)
     {
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None);
+        using var stream = new FileStream(path, reuse ? FileMode.OpenOrCreate : FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.None);
         foreach (var part in parts)
         {
             stream.Write(part.Span);
+        }
+
+        if (reuse && stream.Length != stream.Position)
+        {
+            stream.SetLength(stream.Position); // a longer previous content must not survive past the end
+        }
+
+        if (flush)
+        {
+            stream.Flush(flushToDisk: true);
         }
     }
 
@@ -80,16 +98,22 @@ public sealed partial class DurableFile
 
             start = !_busy;
             _busy = true;
+            if (!start)
+            {
+                Monitor.Pulse(_lock); // the commit thread may be lingering
+            }
         }
 
         if (start)
         {
-            _ = Task.Run(SyncLoop);
+            new Thread(SyncLoop) { IsBackground = true, Name = "rw-spool-commit" }.UnsafeStart();
         }
 
         return waiter.Task;
     }
 
+    // The commit thread: takes every waiting writer as one batch, flushes, answers them, repeats;
+    // exits after lingering idle.
     private void SyncLoop()
     {
         while (true)
@@ -98,6 +122,11 @@ public sealed partial class DurableFile
             List<string> files;
             lock (_lock)
             {
+                if (_waiting.Count == 0)
+                {
+                    Monitor.Wait(_lock, s_linger);
+                }
+
                 if (_waiting.Count == 0)
                 {
                     _busy = false;
