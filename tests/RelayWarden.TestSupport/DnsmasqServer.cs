@@ -37,7 +37,7 @@ public sealed class DnsmasqServer : IDisposable
                 server.Publish(txt);
                 return server;
             }
-            catch (InvalidOperationException) when (attempt < 3)
+            catch (InvalidOperationException) when (attempt < 10)
             {
                 server.Dispose(); // The port was taken between the probe and the bind: try another.
             }
@@ -105,10 +105,25 @@ public sealed class DnsmasqServer : IDisposable
         }
     }
 
+    // dnsmasq listens on UDP and TCP: a port free for both (the TCP side is often an ephemeral port
+    // of some connection when the machine is busy with other tests).
     private static int FreeUdpPort()
     {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+        while (true)
+        {
+            using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            udp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            int port = ((IPEndPoint)udp.LocalEndPoint!).Port;
+            using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                tcp.Bind(new IPEndPoint(IPAddress.Loopback, port));
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken for TCP: another.
+            }
+        }
     }
 }

@@ -71,8 +71,18 @@ internal static class QueueCommand
             {
                 foreach (string id in spool.List(held))
                 {
-                    if (!spool.TryRead(id, out var envelope, out var content, held))
+                    SpoolEnvelope envelope;
+                    ReadOnlyMemory<byte> content;
+                    try
                     {
+                        if (!spool.TryRead(id, out envelope, out content, held))
+                        {
+                            continue;
+                        }
+                    }
+                    catch (Exception exception) when (exception is InvalidDataException or System.Text.Json.JsonException)
+                    {
+                        io.Error.WriteLine($"relaywarden queue list: {id}: unreadable spool file: {exception.Message}");
                         continue;
                     }
 

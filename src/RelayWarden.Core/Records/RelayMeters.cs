@@ -33,6 +33,12 @@ public static class RelayMeters
     /// <summary>SMTP: from the end of DATA (the final dot) to the reply.</summary>
     public static Histogram<double> SmtpDataSeconds { get; } = s_meter.CreateHistogram<double>("relaywarden_smtp_data_seconds", "s", "SMTP: seconds from the end of DATA to the reply (evaluation, monitor, spool fsync).");
 
+    /// <summary>SMTP: of <see cref="SmtpDataSeconds"/>, the spool write and the wait for its group commit.</summary>
+    public static Histogram<double> SpoolStoreSeconds { get; } = s_meter.CreateHistogram<double>("relaywarden_spool_store_seconds", "s", "Spool: seconds to write an accepted message and wait for its group commit (part of the end-of-DATA time).");
+
+    /// <summary>Spool: one group commit (flush of every waiting file, then the folder).</summary>
+    public static Histogram<double> SpoolFlushSeconds { get; } = s_meter.CreateHistogram<double>("relaywarden_spool_flush_seconds", "s", "Spool: seconds of one group commit (fdatasync of the batch's files, fsync of the folder).");
+
     /// <summary>Milter: seconds to decide a MAIL, RCPT or end-of-headers event.</summary>
     public static Histogram<double> MilterDecisionSeconds { get; } = s_meter.CreateHistogram<double>("relaywarden_milter_decision_seconds", "s", "Milter: seconds to decide at MAIL, RCPT and end of headers.");
 

@@ -7,6 +7,7 @@ using System.Text;
 using RelayWarden.Core.Directory;
 using RelayWarden.Core.Monitor;
 using RelayWarden.Core.Policy;
+using RelayWarden.Core.Records;
 using RelayWarden.Smtp.Spool;
 
 namespace RelayWarden.Smtp.Server;
@@ -97,7 +98,9 @@ internal sealed partial class SmtpSession
         try
         {
             _dataCts.CancelAfter(Limits.DataTimeout);
+            long storing = System.Diagnostics.Stopwatch.GetTimestamp();
             await _server.Spool.StoreAsync(envelope, received, message, hold: verdict.Action == VerdictAction.Hold).WaitAsync(_dataCts.Token).ConfigureAwait(false);
+            RelayMeters.SpoolStoreSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(storing).TotalSeconds);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or OperationCanceledException)
         {

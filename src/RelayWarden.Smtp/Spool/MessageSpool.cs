@@ -156,6 +156,15 @@ public sealed class MessageSpool
 
         envelope = JsonSerializer.Deserialize<SpoolEnvelope>(bytes.AsSpan(s_magic.Length, newline - s_magic.Length), s_json)
             ?? throw new InvalidDataException($"spool file {path} has an empty envelope");
+        if (!string.Equals(envelope.Id, id, StringComparison.Ordinal))
+        {
+            // A name that a crash left pointing at a recycled file that now holds another message
+            // (the rename of the delivered one never reached the disk): set aside, never delivered
+            // under this id. The other message is queued under its own name.
+            File.Move(path, Path.ChangeExtension(path, ".stale"), overwrite: true);
+            throw new InvalidDataException($"spool file {path} holds message {envelope.Id}; set aside as {id}.stale");
+        }
+
         content = bytes.AsMemory(newline + 1);
         return true;
     }

@@ -92,6 +92,23 @@ public sealed class SpoolRecyclingTests : IDisposable
     }
 
     // The file's inode number, from stat(1).
+    [Fact]
+    public async Task A_name_left_pointing_at_another_message_is_set_aside_not_delivered_under_that_id()
+    {
+        var spool = new MessageSpool(_root, TimeProvider.System);
+        spool.ClearTemp();
+        await spool.StoreAsync(Envelope("current"), ReadOnlyMemory<byte>.Empty, "Subject: c\r\n\r\nc\r\n"u8.ToArray());
+        // What a lost rename can leave: the delivered message's name still there, holding the new message.
+        File.Copy(Path.Combine(spool.QueueDirectory, "current.msg"), Path.Combine(spool.QueueDirectory, "delivered.msg"));
+
+        var error = Assert.Throws<InvalidDataException>(() => spool.TryRead("delivered", out _, out _));
+        Assert.Contains("current", error.Message, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(spool.QueueDirectory, "delivered.stale")));
+        Assert.Equal(["current"], spool.List());
+        Assert.True(spool.TryRead("current", out var envelope, out _));
+        Assert.Equal("current", envelope.Id);
+    }
+
     private static long Inode(string path)
     {
         using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%i", path]) { RedirectStandardOutput = true })!;
