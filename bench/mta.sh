@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # MTA-integration benchmark (issue 5): Postfix relaying smtp-source load (20 parallel sessions,
-# 4 KB messages, one message per session) to smtp-sink (a) alone, (b) with the RelayWarden milter,
-# (c) with the RelayWarden policy server; then one session alone through (b) to catch delayed-ACK
-# stalls. Prints messages/second, the whole machine's busy CPU per message (/proc/stat) and the
-# ratios to (a). Loopback only; bounded in count and time.
-#   bench/mta.sh [messages]        (default 2000)
+# 4 KB messages, one message per session) to smtp-sink (a) alone, (b) with the RelayWarden milter
+# over TCP, (b') the milter over a Unix socket (a second RelayWarden), (c) with the RelayWarden
+# policy server; then one session alone through (a) and (b) to catch delayed-ACK stalls. The setups
+# run in alternating rounds (the machine's noise hits all of them) and the medians are printed:
+# messages/second, the whole machine's busy CPU per message (/proc/stat), the ratios to (a), and
+# RelayWarden's own CPU per message. Loopback only; bounded in count and time.
+#   bench/mta.sh [messages] [rounds]        (default 2000 messages, 3 rounds)
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$PWD"
 messages="${1:-2000}"
+rounds="${2:-3}"
 sessions=20
 size=4096
 tmp="$(mktemp -d /tmp/relaywarden-mta.XXXXXX)"
@@ -17,7 +20,7 @@ pids=()
 source "$root/bench/lib.sh"
 trap bench_cleanup EXIT
 require_tools smtp-source smtp-sink postfix python3 dotnet
-rw_jiffies() { awk '{print $14+$15}' "/proc/$rw_pid/stat" 2>/dev/null || echo 0; }   # RelayWarden's own user+system time
+rw_jiffies() { local t=0 p; for p in "$rw_pid" "${rw2_pid:-}"; do [ -n "$p" ] && t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }   # RelayWarden's own user+system time (both instances)
 queue_empty() { [ -z "$(find "$tmp/postfix/queue/incoming" "$tmp/postfix/queue/active" "$tmp/postfix/queue/maildrop" -type f 2>/dev/null | head -n 1)" ]; }
 
 # RelayWarden with only the milter and policy listeners; the sending tenant owns 127.0.0.1.
@@ -42,12 +45,19 @@ log "building and starting relaywarden (milter :$milter_port, policy :$policy_po
 rw_pid=$!
 pids+=($rw_pid)
 for _ in $(seq 1 600); do (exec 3<>/dev/tcp/127.0.0.1/$policy_port) 2>/dev/null && break; sleep 0.1; done
+# The same milter on a Unix socket (a second instance, same configuration otherwise).
+sed -e "s|^  milter: .*|  milter: unix:$tmp/milter.sock|" -e "/^  policy: /d" -e "s|^data_dir: .*|data_dir: $tmp/var2|" "$tmp/relaywarden.yaml" >"$tmp/relaywarden-unix.yaml"
+"$root/relaywarden" serve --config "$tmp/relaywarden-unix.yaml" >"$tmp/relaywarden-unix.log" 2>&1 &
+rw2_pid=$!
+pids+=($rw2_pid)
+for _ in $(seq 1 600); do [ -S "$tmp/milter.sock" ] && break; sleep 0.1; done
 
 smtp-sink -u postfix 127.0.0.1:$sink_port 1000 >/dev/null 2>&1 &
 pids+=($!)
 
 base=$(free_run 4)
 log "starting a private Postfix on 127.0.0.1:$base-$((base + 3))"
+export POSTFIX_EXTRA_MASTER="127.0.0.1:$((base + 4)) inet n - n - - smtpd -o smtpd_milters=unix:$tmp/milter.sock -o smtpd_relay_restrictions=permit_mynetworks,reject"
 postfix_instance start "$tmp/postfix" "$base" "$sink_port" \
   "inet:127.0.0.1:$milter_port" "inet:127.0.0.1:$policy_port" || exit 1
 
@@ -65,25 +75,32 @@ run() {
 
 # Warm up every path (Postfix process pools; RelayWarden's JIT: after 200 messages the tiered JIT was
 # still compiling, a third of RelayWarden's CPU in a 1,000-message run by `perf record`).
-run warm $((base + 3)) 200 "$sessions" >/dev/null
-run warm $((base + 1)) 1000 "$sessions" >/dev/null
-run warm $((base + 2)) 1000 "$sessions" >/dev/null
+run warm $((base + 3)) 500 "$sessions" >/dev/null
+run warm $((base + 1)) 2000 "$sessions" >/dev/null
+run warm $((base + 4)) 2000 "$sessions" >/dev/null
+run warm $((base + 2)) 2000 "$sessions" >/dev/null
 
-log "measuring $messages messages, $sessions sessions, $size-byte messages"
-read -r a_rate a_cpu a_rw < <(run alone $((base + 3)) "$messages" "$sessions")
-read -r b_rate b_cpu b_rw < <(run milter $((base + 1)) "$messages" "$sessions")
-read -r c_rate c_cpu c_rw < <(run policy $((base + 2)) "$messages" "$sessions")
-read -r d_rate d_cpu d_rw < <(run milter-1 $((base + 1)) 200 1)
-read -r e_rate e_cpu e_rw < <(run alone-1 $((base + 3)) 200 1)
+median() { tr ' ' '\n' <<<"$*" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+declare -A rate cpu rw
+setups=("alone|$((base + 3))|$sessions|$messages" "milter|$((base + 1))|$sessions|$messages" "milter-unix|$((base + 4))|$sessions|$messages"
+  "policy|$((base + 2))|$sessions|$messages" "alone-1|$((base + 3))|1|200" "milter-1|$((base + 1))|1|200")
+for round in $(seq 1 "$rounds"); do
+  log "round $round/$rounds: $messages messages, $sessions sessions, $size-byte messages (and 200 in one session)"
+  for setup in "${setups[@]}"; do
+    IFS='|' read -r name port parallel count <<<"$setup"
+    read -r r c w < <(run "$name" "$port" "$count" "$parallel")
+    rate[$name]+="$r "; cpu[$name]+="$c "; rw[$name]+="$w "
+  done
+done
 
 rejected=$(grep -c 'milter-reject\|Recipient address rejected' "$tmp/postfix/maillog" 2>/dev/null || true)
-printf '\n%-28s %10s %12s %8s %13s %16s\n' "setup" "msgs/s" "CPU ms/msg" "ratio" "+CPU ms/msg" "RelayWarden ms/msg"
-printf '%-28s %10s %12s %8s %13s %16s\n' "(a) Postfix alone" "$a_rate" "$a_cpu" "1.00" "-" "$a_rw"
-for row in "(b) + RelayWarden milter|$b_rate|$b_cpu|$b_rw" "(c) + RelayWarden policy|$c_rate|$c_cpu|$c_rw"; do
-  IFS='|' read -r name rate cpu rw <<<"$row"
-  python3 -c "import sys; n,r,c,ar,ac,rw=sys.argv[1],float(sys.argv[2]),float(sys.argv[3]),float(sys.argv[4]),float(sys.argv[5]),sys.argv[6]; print(f'{n:<28} {r:>10.0f} {c:>12.2f} {r/ar:>8.2f} {c-ac:>+13.2f} {rw:>16}')" \
-    "$name" "$rate" "$cpu" "$a_rate" "$a_cpu" "$rw"
+a_rate=$(median ${rate[alone]}); a_cpu=$(median ${cpu[alone]})
+printf '\nmedians of %s alternating rounds (msgs/s of each round in brackets)\n' "$rounds"
+printf '%-30s %10s %12s %8s %13s %18s   %s\n' "setup" "msgs/s" "CPU ms/msg" "ratio" "+CPU ms/msg" "RelayWarden ms/msg" "rounds"
+for row in "(a) Postfix alone|alone" "(b) + milter (TCP)|milter" "(b') + milter (Unix socket)|milter-unix" "(c) + policy server (TCP)|policy" \
+  "one session, Postfix alone|alone-1" "one session, + milter (TCP)|milter-1"; do
+  IFS='|' read -r label name <<<"$row"
+  python3 -c "import sys; n,r,c,ar,ac,w,all=sys.argv[1],float(sys.argv[2]),float(sys.argv[3]),float(sys.argv[4]),float(sys.argv[5]),sys.argv[6],sys.argv[7]; one=n.startswith('one'); print(f'{n:<30} {r:>10.0f} {c:>12.2f} {\"\" if one else f\"{r/ar:.2f}\":>8} {\"\" if one else f\"{c-ac:+.2f}\":>13} {w:>18}   [{all.strip()}]')" \
+    "$label" "$(median ${rate[$name]})" "$(median ${cpu[$name]})" "$a_rate" "$a_cpu" "$(median ${rw[$name]})" "${rate[$name]}"
 done
-printf '%-28s %10s %12s %8s %13s %16s\n' "one session, Postfix alone" "$e_rate" "$e_cpu" "" "" "$e_rw"
-printf '%-28s %10s %12s %8s %13s %16s\n' "one session, + milter" "$d_rate" "$d_cpu" "" "" "$d_rw"
 echo "refusals logged by Postfix (should be 0): $rejected"

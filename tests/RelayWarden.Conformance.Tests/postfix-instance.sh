@@ -10,6 +10,7 @@
 #       Ports SMTP_PORT (milter and policy when given), SMTP_PORT+1 (milter only), SMTP_PORT+2
 #       (policy only) and SMTP_PORT+3 (neither: Postfix alone) accept mail, with XCLIENT allowed
 #       from 127.0.0.1.
+#       POSTFIX_EXTRA_MASTER (environment): more master.cf lines, e.g. another smtpd port.
 #   postfix-instance.sh stop DIR
 set -euo pipefail
 cmd=$1; dir=$(realpath -m "$2")
@@ -106,6 +107,8 @@ anvil     unix - - n - 1 anvil
 scache    unix - - n - 1 scache
 postlog   unix-dgram n - n - 1 postlogd
 CF
+# More services (benchmarks): lines of master.cf in POSTFIX_EXTRA_MASTER.
+[ -n "${POSTFIX_EXTRA_MASTER:-}" ] && printf '%s\n' "$POSTFIX_EXTRA_MASTER" >> "$dir/etc/master.cf"
 
 postfix -c "$dir/etc" check >/dev/null 2>&1 || postfix -c "$dir/etc" set-permissions >/dev/null 2>&1 || true
 postfix -c "$dir/etc" start
