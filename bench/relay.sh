@@ -6,7 +6,9 @@
 # busy CPU of the whole machine per message (/proc/stat), the ratio, and the end-of-DATA-to-250
 # latency *at that load* — a probe (4 more connections) sends messages while smtp-source runs and
 # times each final dot to its reply; for RelayWarden also its own histogram of the same interval
-# (/metrics). Then the relay's memory with 1,000 idle sessions. Loopback only; bounded.
+# (/metrics). Then both again at the same offered rate — Postfix's measured messages/second — with
+# every message timed (bench/RelayWarden.Benchmarks smtp-load: paced, 20 sessions, one message per
+# session), and the relay's memory with 1,000 idle sessions. Loopback only; bounded.
 #   bench/relay.sh [messages] [rounds]        (default 2000 messages, 3 rounds)
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -77,6 +79,8 @@ median() { tr ' ' '\n' <<<"$*" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END{pr
 
 log "build"
 ./relaywarden --help >/dev/null || exit 2
+dotnet build "$root/bench/RelayWarden.Benchmarks" -c Release --nologo -v quiet >"$tmp/bench-build.log" 2>&1 || { cat "$tmp/bench-build.log" >&2; exit 2; }
+load_dll="$root/bench/RelayWarden.Benchmarks/bin/Release/net10.0/RelayWarden.Benchmarks.dll"
 dll="$root/.build/cli/relaywarden.dll"
 
 sink_port=$(free_port)
@@ -160,6 +164,23 @@ print(f"{int(total)} samples, {100 * within / total:.2f}% within 10 ms, p50 <= {
 PY
 }
 
+# The same offered load for both: Postfix's median rate (or 500 msgs/s without Postfix), 10 s each,
+# alternating; every message's end-of-DATA latency counts.
+paced_rate=500
+[ "$have_postfix" = 1 ] && [ ${#pf_rates[@]} -gt 0 ] && paced_rate=$(median "${pf_rates[@]}")
+paced() { dotnet "$load_dll" smtp-load --target "127.0.0.1:$1" --rate "$paced_rate" --seconds 10 --sessions "$sessions" --size "$size" | awk '/^result/{print $2, $3, $4, $5, $6}'; }
+for round in 1 2; do
+  log "paced round $round/2: $paced_rate msgs/s for 10 s against relaywarden, then postfix"
+  paced "$relay_port" >>"$tmp/paced.relaywarden"
+  for _ in $(seq 1 600); do [ "$(eval "$relay_queued")" -eq 0 ] && break; sleep 0.1; done
+  if [ "$have_postfix" = 1 ]; then
+    paced "$pf_port" >>"$tmp/paced.postfix"
+    for _ in $(seq 1 600); do [ "$(eval "$pf_queued")" -eq 0 ] && break; sleep 0.1; done
+  fi
+done
+# "rate p50 p99 p99.9 failures" per round -> the rounds side by side
+paced_summary() { awk '{r=r sep $1; p50=p50 sep $2; p99=p99 sep $3; p999=p999 sep $4; f+=$5; sep=" / "} END{printf "%s msgs/s, p50 %s ms, p99 %s ms, p99.9 %s ms, %d failed\n", r, p50, p99, p999, f}' "$tmp/paced.$1"; }
+
 rss() { awk '/VmRSS/{print int($2/1024)}' "/proc/$1/status"; }
 rss_before=$(rss $relay_pid)
 python3 - "$relay_port" <<'PY' & idle_pid=$!
@@ -190,4 +211,7 @@ echo "relaywarden's own histograms over the measured rounds:"
 echo "  end of DATA to reply:             $(summary smtp_data)"
 echo "  of which spool write + commit:    $(summary spool_store)"
 echo "  group commits (flush of a batch): $(summary spool_flush)"
+echo "the same offered load for both, $paced_rate msgs/s (Postfix's median), every message timed from the final dot to the reply (two rounds):"
+echo "  relaywarden: $(paced_summary relaywarden)"
+[ "$have_postfix" = 1 ] && echo "  postfix:     $(paced_summary postfix)"
 echo "relaywarden memory: ${rss_before} MiB RSS after the runs, ${rss_idle} MiB with 1,000 idle sessions; deferred/failed deliveries: $delivered_errors"

@@ -16,6 +16,11 @@ public static class Program
             return await Protocol.MilterLoad.RunAsync(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "smtp-load")
+        {
+            return Protocol.SmtpLoad.Run(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "door-cost")
         {
             return await Protocol.DoorCost.RunAsync(args[1..]);
