@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
 using RelayWarden.Hosting.Configuration;
 using RelayWarden.Hosting.Relay;
+using RelayWarden.Policy;
 using RelayWarden.Smtp;
 
 namespace RelayWarden.Benchmarks.Protocol;
@@ -14,7 +16,7 @@ namespace RelayWarden.Benchmarks.Protocol;
 /// latency percentiles. Without --target it starts an in-process server on the quickstart config.
 /// </summary>
 /// <remarks>
-/// Usage: <c>policy-load [--target 127.0.0.1:10040] [--connections 20] [--seconds 10] [--config FILE] [--blocking | --loop]</c>.
+/// Usage: <c>policy-load [--target 127.0.0.1:10040] [--connections 20] [--seconds 10] [--config FILE] [--blocking | --loop] [--loops N]</c>.
 /// With <c>--blocking</c> each connection is a thread with blocking sockets, as each Postfix smtpd
 /// process is; without it the connections are async tasks on the .NET thread pool, whose own
 /// hand-offs then cost about as much CPU as the server on a 2-core machine. With <c>--loop</c> one
@@ -35,6 +37,7 @@ public static partial class PolicyLoad
         int? pid = Option(args, "--pid") is { } p ? int.Parse(p, System.Globalization.CultureInfo.InvariantCulture) : null;
 
         RelayHost? host = null;
+        PolicyServer? server = null;
         string? dir = null;
         IPEndPoint endpoint;
         if (target is null)
@@ -59,6 +62,14 @@ public static partial class PolicyLoad
             };
             host = RelayHost.Start(hosted, RelayLog.Null);
             endpoint = host.Doors.Policy!.LocalEndPoint;
+            if (Option(args, "--loops") is { } loops)
+            {
+                // The same decider and monitor, served by a policy door with this many event loops (0: a thread per connection).
+                var limits = PolicyLimits.Default with { EventLoops = int.Parse(loops, System.Globalization.CultureInfo.InvariantCulture) };
+                server = new PolicyServer(new IPEndPoint(IPAddress.Loopback, 0), new PolicyDecider(() => host.Engines.Current, host.Monitor, TimeProvider.System), limits, NullLogger.Instance);
+                server.Start();
+                endpoint = server.LocalEndPoint;
+            }
         }
         else
         {
@@ -207,6 +218,11 @@ public static partial class PolicyLoad
         if (pid is { } measured && all.Length > 0)
         {
             Console.WriteLine($"  server CPU {(CpuTicks(measured) - cpuBefore) * 1e6 / 100 / all.Length:F1} µs per request");
+        }
+
+        if (server is not null)
+        {
+            await server.DisposeAsync();
         }
 
         if (host is not null)
