@@ -65,6 +65,13 @@ public sealed class EventLoopListener : IDoorListener
         _sessions = sessions;
         _socket = ListenSocket.Bind(address, out _unixPath);
         _tcp = _socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6;
+        if (_tcp)
+        {
+            // Accepted sockets inherit TCP_NODELAY from the listener (Linux): small answers go out at
+            // once, never behind a delayed ACK, without a setsockopt per connection.
+            _socket.NoDelay = true;
+        }
+
         _listenFd = (int)_socket.SafeHandle.DangerousGetHandle();
         _loops = new Loop[Math.Max(1, options.EventLoops)];
     }
@@ -347,11 +354,6 @@ public sealed class EventLoopListener : IDoorListener
                 return;
             }
 
-            if (_owner._tcp)
-            {
-                Libc.SetInt(fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, 1); // small answers go out at once, never behind a delayed ACK
-            }
-
             int slot;
             if (_free.Count > 0)
             {
@@ -392,7 +394,12 @@ public sealed class EventLoopListener : IDoorListener
             {
                 _owner._logger.LogWarning("{Door}[{Session}]: epoll_ctl failed: errno {Errno}", _owner._name, id, Marshal.GetLastPInvokeError());
                 Remove(conn);
+                return;
             }
+
+            // The MTA writes its first packet right after connecting (the milter's option negotiation):
+            // it is usually there already, which saves a round through epoll_wait.
+            ReadAndAnswer(conn);
         }
 
         private static ulong Token(Conn conn) => (uint)conn.Slot | ((ulong)conn.Generation << 32);
