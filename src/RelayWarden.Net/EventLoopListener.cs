@@ -97,7 +97,7 @@ public sealed class EventLoopListener : IDoorListener
         int flags = Libc.Fcntl(_listenFd, Libc.F_GETFL, 0);
         if (flags < 0 || Libc.Fcntl(_listenFd, Libc.F_SETFL, flags | Libc.O_NONBLOCK) < 0)
         {
-            throw new SocketException(Marshal.GetLastPInvokeError());
+            throw new IOException($"fcntl O_NONBLOCK failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
         }
 
         for (int i = 0; i < _loops.Length; i++)
@@ -143,7 +143,13 @@ public sealed class EventLoopListener : IDoorListener
                 loop.Wake();
             }
 
-            await Task.WhenAny(_loopsDone.Task, Task.Delay(drain + TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+            if (await Task.WhenAny(_loopsDone.Task, Task.Delay(drain + TimeSpan.FromSeconds(5))).ConfigureAwait(false) == _loopsDone.Task)
+            {
+                foreach (var loop in _loops)
+                {
+                    loop.CloseWake();
+                }
+            }
         }
 
         _socket.Close();
@@ -205,7 +211,7 @@ public sealed class EventLoopListener : IDoorListener
             _epoll = Libc.EpollCreate1(Libc.EPOLL_CLOEXEC);
             if (_epoll < 0)
             {
-                throw new SocketException(Marshal.GetLastPInvokeError());
+                throw new IOException($"epoll_create1 failed: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
             }
 
             _wake = Libc.EventFd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
@@ -213,7 +219,7 @@ public sealed class EventLoopListener : IDoorListener
             {
                 int errno = Marshal.GetLastPInvokeError();
                 Libc.Close(_epoll);
-                throw new SocketException(errno);
+                throw new IOException($"eventfd failed: {Marshal.GetPInvokeErrorMessage(errno)}");
             }
 
             Control(Libc.EPOLL_CTL_ADD, _wake, Libc.EPOLLIN, WakeToken);
@@ -223,6 +229,9 @@ public sealed class EventLoopListener : IDoorListener
         }
 
         public int Index { get; }
+
+        /// <summary>Closes the eventfd; only once the loop no longer runs or will not read it again.</summary>
+        public void CloseWake() => Libc.Close(_wake);
 
         private bool Control(int op, int fd, uint events, ulong token)
         {
@@ -315,8 +324,7 @@ public sealed class EventLoopListener : IDoorListener
             finally
             {
                 NativeMemory.Free(events);
-                Libc.Close(_wake);
-                Libc.Close(_epoll);
+                Libc.Close(_epoll); // the eventfd stays open until the listener stopped: StopAsync may still write to it
                 _owner.LoopExited();
             }
         }
@@ -337,7 +345,7 @@ public sealed class EventLoopListener : IDoorListener
                     return; // another loop took it
                 }
 
-                _owner._logger.LogWarning("{Door}: accept failed: {Error}", _owner._name, ((SocketError)new SocketException(errno).ErrorCode).ToString());
+                _owner._logger.LogWarning("{Door}: accept failed: {Error}", _owner._name, Marshal.GetPInvokeErrorMessage(errno));
                 if (errno is 24 or 23 or 105 or 12) // EMFILE, ENFILE, ENOBUFS, ENOMEM: do not spin
                 {
                     Thread.Sleep(10);
@@ -595,7 +603,7 @@ public sealed class EventLoopListener : IDoorListener
 
         private void Lost(Conn conn, int errno)
         {
-            _owner._logger.LogDebug("{Door}[{Session}]: connection lost: {Error}", _owner._name, conn.Stream.Id, new SocketException(errno).Message);
+            _owner._logger.LogDebug("{Door}[{Session}]: connection lost: {Error}", _owner._name, conn.Stream.Id, Marshal.GetPInvokeErrorMessage(errno));
             Close(conn, StreamClose.Lost);
         }
 
