@@ -13,7 +13,7 @@ namespace RelayWarden.Net;
 /// </summary>
 /// <remarks>
 /// These doors answer small requests one at a time, so each connection is served by one thread
-/// with blocking I/O (<see cref="BlockingConnection"/>): the kernel wakes the reader directly. With
+/// with blocking I/O: the kernel wakes the reader directly. With
 /// async sockets every exchange cost a failed receive, an epoll wake-up and a hand-off to a
 /// thread-pool thread (futex wake-ups, context switches, pool threads spinning) — several times
 /// the work of the exchange itself. Idle threads wait in <c>accept</c> on the listening socket
