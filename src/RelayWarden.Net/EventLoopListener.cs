@@ -222,8 +222,14 @@ public sealed class EventLoopListener : IDoorListener
                 throw new IOException($"eventfd failed: {Marshal.GetPInvokeErrorMessage(errno)}");
             }
 
-            Control(Libc.EPOLL_CTL_ADD, _wake, Libc.EPOLLIN, WakeToken);
-            Control(Libc.EPOLL_CTL_ADD, owner._listenFd, Libc.EPOLLIN | Libc.EPOLLEXCLUSIVE, ListenToken);
+            if (!Control(Libc.EPOLL_CTL_ADD, _wake, Libc.EPOLLIN, WakeToken)
+                || !Control(Libc.EPOLL_CTL_ADD, owner._listenFd, Libc.EPOLLIN | Libc.EPOLLEXCLUSIVE, ListenToken))
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                Libc.Close(_wake);
+                Libc.Close(_epoll);
+                throw new IOException($"epoll_ctl failed: {Marshal.GetPInvokeErrorMessage(errno)}");
+            }
             _sweepEvery = (long)Math.Clamp(owner._options.IdleTimeout.TotalMilliseconds / 4, 10, 1000);
             _nextSweep = Environment.TickCount64 + _sweepEvery;
         }
@@ -438,7 +444,9 @@ public sealed class EventLoopListener : IDoorListener
 
         private void ReadAndAnswer(Conn conn)
         {
-            while (true)
+            // A peer that keeps the buffer full gets a few reads per wake-up, then the others get their turn
+            // (epoll reports it again: level-triggered).
+            for (int reads = 0; reads < 16; reads++)
             {
                 if (conn.Input.Length == 0)
                 {
