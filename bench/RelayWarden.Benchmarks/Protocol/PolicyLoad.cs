@@ -107,6 +107,11 @@ public static partial class PolicyLoad
         var tasks = new Task[connections];
         if (loop)
         {
+            for (int c = 0; c < connections; c++)
+            {
+                latencies[c] = new List<double>(1 << 16);
+            }
+
             var done = new TaskCompletionSource();
             new Thread(() =>
             {
@@ -124,10 +129,6 @@ public static partial class PolicyLoad
             })
             { IsBackground = true, Name = "policy-load loop" }.Start();
             Array.Fill(tasks, done.Task);
-            for (int c = 0; c < connections; c++)
-            {
-                latencies[c] = new List<double>(1 << 16);
-            }
         }
 
         for (int c = 0; c < connections && !loop; c++)
