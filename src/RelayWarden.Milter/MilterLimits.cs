@@ -1,3 +1,5 @@
+using RelayWarden.Net;
+
 namespace RelayWarden.Milter;
 
 /// <summary>Limits of the milter listener.</summary>
@@ -14,6 +16,9 @@ public sealed record MilterLimits
 
     /// <summary>Most simultaneous connections. Default 1,000.</summary>
     public int MaxConnections { get; init; } = 1000;
+
+    /// <summary>Event-loop threads serving the connections (Linux). Default <c>Math.Min(Environment.ProcessorCount, 2)</c>; 0 serves each connection on its own thread with blocking I/O (the transport elsewhere).</summary>
+    public int EventLoops { get; init; } = ListenerOptions.DefaultEventLoops;
 
     public static MilterLimits Default { get; } = new();
 }

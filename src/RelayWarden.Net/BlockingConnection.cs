@@ -8,7 +8,7 @@ namespace RelayWarden.Net;
 /// and <see cref="EndRead"/> so that a stopping listener can wake a session that waits for its
 /// peer (the read then returns 0) without cutting one that is answering.
 /// </summary>
-public sealed class BlockingConnection
+internal sealed class BlockingConnection
 {
     private readonly ConnectionListener _owner;
     private int _reading;

@@ -5,14 +5,15 @@ using Microsoft.Extensions.Logging;
 namespace RelayWarden.Net;
 
 /// <summary>
-/// The accept loop shared by the protocol doors that Postfix connects to (milter, policy
-/// delegation): binds a TCP or Unix socket, enforces the connection limit, sets TCP_NODELAY, runs
-/// each connection as its own fault domain, and on stop closes the listener, lets sessions finish
-/// their exchange until a deadline, then cuts them.
+/// The thread-per-connection transport of the protocol doors (the fallback where epoll is not
+/// available, see <see cref="EventLoopListener"/>): binds a TCP or Unix socket, enforces the
+/// connection limit, sets TCP_NODELAY, runs each connection as its own fault domain, feeding its
+/// <see cref="IStreamSession"/> what each blocking read returns, and on stop closes the listener,
+/// lets sessions finish their exchange until a deadline, then cuts them.
 /// </summary>
 /// <remarks>
 /// These doors answer small requests one at a time, so each connection is served by one thread
-/// with blocking I/O (<see cref="BlockingConnection"/>): the kernel wakes the reader directly. With
+/// with blocking I/O: the kernel wakes the reader directly. With
 /// async sockets every exchange cost a failed receive, an epoll wake-up and a hand-off to a
 /// thread-pool thread (futex wake-ups, context switches, pool threads spinning) — several times
 /// the work of the exchange itself. Idle threads wait in <c>accept</c> on the listening socket
@@ -21,7 +22,7 @@ namespace RelayWarden.Net;
 /// thread is busy. A thread costs its stack (committed as used); an idle server keeps at most
 /// <see cref="MaxIdleThreads"/>.
 /// </remarks>
-public sealed class ConnectionListener : IAsyncDisposable
+public sealed class ConnectionListener : IDoorListener
 {
     /// <summary>Most threads kept waiting in <c>accept</c>; more exit after their connection.</summary>
     public const int MaxIdleThreads = 32;
@@ -29,8 +30,9 @@ public sealed class ConnectionListener : IAsyncDisposable
     private readonly Socket _socket;
     private readonly string _name;
     private readonly int _maxConnections;
+    private readonly ListenerOptions _options;
     private readonly ILogger _logger;
-    private readonly Action<BlockingConnection> _session;
+    private readonly Func<StreamConnection, IStreamSession> _sessions;
     private readonly HashSet<BlockingConnection> _live = [];
     private readonly Lock _gate = new();
     private readonly string? _unixPath;
@@ -45,43 +47,18 @@ public sealed class ConnectionListener : IAsyncDisposable
 
     /// <param name="address"><c>inet:ADDRESS:PORT</c>, <c>ADDRESS:PORT</c> or <c>unix:PATH</c>.</param>
     /// <param name="name">The door's name in log lines and thread names (<c>milter</c>, <c>policy</c>).</param>
-    /// <param name="maxConnections">Connections beyond this are closed at once.</param>
+    /// <param name="options">Connection limit and idle timeout.</param>
     /// <param name="logger">Where accept problems and unexpected session errors go.</param>
-    /// <param name="session">Runs one connection on the calling thread with blocking I/O; must catch its own errors. The socket is disposed after it returns.</param>
-    public ConnectionListener(string address, string name, int maxConnections, ILogger logger, Action<BlockingConnection> session)
+    /// <param name="sessions">Creates the session of a new connection; it runs on the connection's thread.</param>
+    public ConnectionListener(string address, string name, ListenerOptions options, ILogger logger, Func<StreamConnection, IStreamSession> sessions)
     {
+        ArgumentNullException.ThrowIfNull(options);
         _name = name;
-        _maxConnections = maxConnections;
+        _options = options;
+        _maxConnections = options.MaxConnections;
         _logger = logger;
-        _session = session;
-        EndPoint endpoint;
-        if (address.StartsWith("unix:", StringComparison.Ordinal))
-        {
-            _unixPath = address[5..];
-            if (File.Exists(_unixPath))
-            {
-                File.Delete(_unixPath); // a stale socket from a previous run
-            }
-
-            endpoint = new UnixDomainSocketEndPoint(_unixPath);
-            _socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        }
-        else
-        {
-            var ip = IPEndPoint.Parse(address.StartsWith("inet:", StringComparison.Ordinal) ? address[5..] : address);
-            endpoint = ip;
-            _socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            _socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        }
-
-        _socket.Bind(endpoint);
-        if (_unixPath is not null && !OperatingSystem.IsWindows())
-        {
-            // Postfix connects as its own user: the socket is open to every local user, like a loopback
-            // TCP port; restrict who reaches it with the permissions of the folder that holds it.
-            File.SetUnixFileMode(_unixPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite
-                | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
-        }
+        _sessions = sessions;
+        _socket = ListenSocket.Bind(address, out _unixPath);
     }
 
     /// <summary>The bound TCP address (the real port after binding port 0), or null for a Unix socket.</summary>
@@ -90,6 +67,7 @@ public sealed class ConnectionListener : IAsyncDisposable
     /// <summary><c>inet:ADDRESS:PORT</c> or <c>unix:PATH</c>.</summary>
     public string Address => LocalEndPoint is { } ip ? $"inet:{ip}" : $"unix:{_unixPath}";
 
+    /// <summary>Open connections.</summary>
     public int Connections => Volatile.Read(ref _connections);
 
     /// <summary>True once <see cref="StopAsync"/> began.</summary>
@@ -191,7 +169,7 @@ public sealed class ConnectionListener : IAsyncDisposable
                 _live.Add(connection);
             }
 
-            _session(connection);
+            Converse(connection);
         }
 #pragma warning disable CA1031 // The last line of defence of a connection's fault domain.
         catch (Exception exception)
@@ -208,6 +186,134 @@ public sealed class ConnectionListener : IAsyncDisposable
 
             client.Dispose();
             Interlocked.Decrement(ref _connections);
+        }
+    }
+
+    // Read what the peer sent, feed it to the session, send what it answered in one write, read again.
+    private void Converse(BlockingConnection connection)
+    {
+        var socket = connection.Socket;
+        var stream = new StreamConnection(connection.Id, () => SafePeer(socket), () => IsStopping);
+        var session = _sessions(stream);
+        byte[] input = System.Buffers.ArrayPool<byte>.Shared.Rent(_options.InitialBuffer);
+        int start = 0;
+        int end = 0;
+        var reason = StreamClose.Requested;
+        try
+        {
+            socket.ReceiveTimeout = (int)Math.Clamp(_options.IdleTimeout.TotalMilliseconds, 1, int.MaxValue);
+            while (true)
+            {
+                if (!connection.BeginRead())
+                {
+                    reason = StreamClose.Stopping;
+                    break;
+                }
+
+                int received;
+                try
+                {
+                    received = socket.Receive(input, end, input.Length - end, SocketFlags.None);
+                }
+                catch (SocketException exception) when (exception.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+                {
+                    reason = IsStopping ? StreamClose.Stopping : StreamClose.Idle;
+                    break;
+                }
+                finally
+                {
+                    connection.EndRead();
+                }
+
+                if (received == 0)
+                {
+                    reason = IsStopping ? StreamClose.Stopping : StreamClose.EndOfStream;
+                    break;
+                }
+
+                end += received;
+                start += session.Received(stream, input.AsSpan(start, end - start));
+                while (stream.HasUnsent)
+                {
+                    stream.Sent(socket.Send(stream.Unsent, SocketFlags.None));
+                }
+
+                if (stream.QuickAckRequested)
+                {
+                    stream.QuickAckRequested = false;
+                    QuickAck(socket);
+                }
+
+                if (stream.CloseRequested)
+                {
+                    break;
+                }
+
+                if (start == end)
+                {
+                    start = end = 0;
+                }
+                else if (end == input.Length)
+                {
+                    // A partial request at the end of the buffer: move it to the front, or make room.
+                    if (start > 0)
+                    {
+                        input.AsSpan(start, end - start).CopyTo(input);
+                    }
+                    else
+                    {
+                        byte[] larger = System.Buffers.ArrayPool<byte>.Shared.Rent(input.Length * 2);
+                        input.AsSpan(start, end - start).CopyTo(larger);
+                        System.Buffers.ArrayPool<byte>.Shared.Return(input);
+                        input = larger;
+                    }
+
+                    end -= start;
+                    start = 0;
+                }
+            }
+        }
+        catch (Exception exception) when (exception is IOException or SocketException or ObjectDisposedException)
+        {
+            _logger.LogDebug("{Door}[{Session}]: connection lost: {Error}", _name, connection.Id, exception.Message);
+            reason = StreamClose.Lost;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(input);
+            stream.Release();
+        }
+
+        session.Closed(stream, reason, end - start);
+    }
+
+    private static System.Net.EndPoint? SafePeer(Socket socket)
+    {
+        try
+        {
+            return socket.RemoteEndPoint;
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+
+    // Linux TCP_QUICKACK (netinet/tcp.h: IPPROTO_TCP 6, TCP_QUICKACK 12): sends a pending ACK at once.
+    private static readonly byte[] s_one = BitConverter.GetBytes(1);
+
+    private static void QuickAck(Socket socket)
+    {
+        if (socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6 && OperatingSystem.IsLinux())
+        {
+            try
+            {
+                socket.SetRawSocketOption(6, 12, s_one);
+            }
+            catch (SocketException)
+            {
+                // Not supported here: correctness does not depend on it.
+            }
         }
     }
 

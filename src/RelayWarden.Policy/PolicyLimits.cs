@@ -1,3 +1,5 @@
+using RelayWarden.Net;
+
 namespace RelayWarden.Policy;
 
 /// <summary>Limits of the Postfix policy-delegation listener.</summary>
@@ -17,6 +19,9 @@ public sealed record PolicyLimits
 
     /// <summary>Malformed requests tolerated on one connection before it is closed. Default 10.</summary>
     public int MaxErrors { get; init; } = 10;
+
+    /// <summary>Event-loop threads serving the connections (Linux). Default <c>Math.Min(Environment.ProcessorCount, 2)</c>; 0 serves each connection on its own thread with blocking I/O (the transport elsewhere).</summary>
+    public int EventLoops { get; init; } = ListenerOptions.DefaultEventLoops;
 
     public static PolicyLimits Default { get; } = new();
 }

@@ -1,130 +1,87 @@
-using System.Buffers;
-using System.Net.Sockets;
 using System.Text;
-using RelayWarden.Net;
 
 namespace RelayWarden.Policy;
 
 /// <summary>
-/// Reads policy-delegation requests from a blocking socket: <c>name=value</c> lines ending in LF
-/// (a CR before it is tolerated), a blank line ends the request. Limits are enforced while reading.
-/// Only the attributes RelayWarden uses become strings; the rest are skipped without allocating.
-/// Before it waits for the peer it calls the flush callback, so answers to pipelined requests go
-/// out in one write.
+/// Parses policy-delegation requests from the bytes a connection received: <c>name=value</c> lines
+/// ending in LF (a CR before it is tolerated), a blank line ends the request. Fed what the transport
+/// read; a request may span several reads (its state is kept between calls). Limits are enforced
+/// while parsing. Only the attributes RelayWarden uses become strings; the rest are skipped without
+/// allocating.
 /// </summary>
-internal sealed class PolicyRequestReader : IDisposable
+internal sealed class PolicyRequestReader(PolicyLimits limits)
 {
-    private readonly BlockingConnection _connection;
-    private readonly PolicyLimits _limits;
-    private readonly Action _flush;
-    private byte[] _buffer;
-    private int _start;
-    private int _end;
+    private bool _any;
+    private bool _garbage;
+    private int _attributes;
 
-    public PolicyRequestReader(BlockingConnection connection, PolicyLimits limits, Action flush)
-    {
-        _connection = connection;
-        _limits = limits;
-        _flush = flush;
-        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(4096, limits.MaxLineBytes + 2));
-    }
+    /// <summary>True when a request has begun (some of its lines were parsed).</summary>
+    public bool InRequest => _any;
 
-    /// <summary>Reads the next request into <paramref name="request"/>; <see cref="PolicyReadResult.Stopped"/> when the listener stops or the peer is idle too long.</summary>
-    public PolicyReadResult Read(PolicyRequest request)
+    /// <summary>
+    /// Parses lines from the front of <paramref name="input"/> into <paramref name="request"/> until a
+    /// request ends; <paramref name="consumed"/> is how many octets were used. Returns null when the
+    /// input ends before the request (the partial line stays unconsumed), else what the request gave
+    /// (<see cref="PolicyReadResult.Request"/>, <see cref="PolicyReadResult.Garbage"/>,
+    /// <see cref="PolicyReadResult.TooManyAttributes"/> or <see cref="PolicyReadResult.LineTooLong"/>).
+    /// </summary>
+    public PolicyReadResult? Parse(ReadOnlySpan<byte> input, PolicyRequest request, out int consumed)
     {
-        request.Clear();
-        bool any = false;
-        bool garbage = false;
-        int attributes = 0;
+        consumed = 0;
+        if (!_any)
+        {
+            request.Clear();
+        }
+
         while (true)
         {
-            while (true)
+            var pending = input[consumed..];
+            int lf = pending.IndexOf((byte)'\n');
+            if (lf < 0)
             {
-                var pending = _buffer.AsSpan(_start, _end - _start);
-                int lf = pending.IndexOf((byte)'\n');
-                if (lf < 0)
+                return pending.Length > limits.MaxLineBytes ? Finish(PolicyReadResult.LineTooLong) : null;
+            }
+
+            var line = pending[..lf];
+            consumed += lf + 1;
+            if (line.Length > limits.MaxLineBytes)
+            {
+                return Finish(PolicyReadResult.LineTooLong);
+            }
+
+            if (line.Length == 0 || (line.Length == 1 && line[0] == (byte)'\r'))
+            {
+                if (!_any || _garbage)
                 {
-                    break;
+                    return Finish(PolicyReadResult.Garbage);
                 }
 
-                var line = pending[..lf];
-                _start += lf + 1;
-                if (line.Length > _limits.MaxLineBytes)
-                {
-                    return PolicyReadResult.LineTooLong;
-                }
-
-                if (line.Length == 0 || (line.Length == 1 && line[0] == (byte)'\r'))
-                {
-                    if (!any || garbage)
-                    {
-                        return PolicyReadResult.Garbage;
-                    }
-
-                    return attributes > _limits.MaxAttributes ? PolicyReadResult.TooManyAttributes : PolicyReadResult.Request;
-                }
-
-                any = true;
-                if (++attributes > _limits.MaxAttributes)
-                {
-                    continue;
-                }
-
-                if (!TryAddAttribute(line, request))
-                {
-                    garbage = true;
-                }
+                return Finish(_attributes > limits.MaxAttributes ? PolicyReadResult.TooManyAttributes : PolicyReadResult.Request);
             }
 
-            if (_end - _start > _limits.MaxLineBytes)
+            if (!_any)
             {
-                return PolicyReadResult.LineTooLong;
+                _any = true;
             }
 
-            // Keep the partial line, at the front of the buffer.
-            if (_start == _end)
+            if (++_attributes > limits.MaxAttributes)
             {
-                _start = _end = 0;
-            }
-            else if (_end == _buffer.Length)
-            {
-                _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
-                _end -= _start;
-                _start = 0;
+                continue;
             }
 
-            _flush();
-            if (!_connection.BeginRead())
+            if (!TryAddAttribute(line, request))
             {
-                return PolicyReadResult.Stopped;
+                _garbage = true;
             }
-
-            int received;
-            try
-            {
-                received = _connection.Socket.Receive(_buffer, _end, _buffer.Length - _end, SocketFlags.None);
-            }
-            catch (SocketException exception) when (exception.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
-            {
-                return PolicyReadResult.Stopped; // idle: Postfix reconnects when it needs us
-            }
-            finally
-            {
-                _connection.EndRead();
-            }
-
-            if (received == 0)
-            {
-                if (_connection.Stopping)
-                {
-                    return PolicyReadResult.Stopped;
-                }
-
-                return any || _end > _start ? PolicyReadResult.Truncated : PolicyReadResult.EndOfStream;
-            }
-
-            _end += received;
         }
+    }
+
+    private PolicyReadResult Finish(PolicyReadResult result)
+    {
+        _any = false;
+        _garbage = false;
+        _attributes = 0;
+        return result;
     }
 
     private static bool TryAddAttribute(ReadOnlySpan<byte> line, PolicyRequest request)
@@ -150,11 +107,5 @@ internal sealed class PolicyRequestReader : IDisposable
         string text = value.IsEmpty ? string.Empty : Encoding.UTF8.GetString(value);
         request.TryAdd(known, text);
         return true;
-    }
-
-    public void Dispose()
-    {
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = [];
     }
 }

@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using RelayWarden.Core.Policy;
@@ -19,7 +17,7 @@ public sealed class PolicyServer : IAsyncDisposable
     private readonly PolicyDecider _decider;
     private readonly PolicyLimits _limits;
     private readonly ILogger _logger;
-    private readonly ConnectionListener _listener;
+    private readonly IDoorListener _listener;
     private long _requests;
 
     public PolicyServer(IPEndPoint endpoint, PolicyDecider decider, PolicyLimits limits, ILogger logger)
@@ -27,7 +25,16 @@ public sealed class PolicyServer : IAsyncDisposable
         _decider = decider;
         _limits = limits;
         _logger = logger;
-        _listener = new ConnectionListener(endpoint.ToString(), "policy", limits.MaxConnections, logger, RunSession);
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(limits);
+        var options = new ListenerOptions
+        {
+            MaxConnections = limits.MaxConnections,
+            IdleTimeout = limits.IdleTimeout,
+            InitialBuffer = Math.Max(4096, limits.MaxLineBytes + 2),
+            EventLoops = limits.EventLoops,
+        };
+        _listener = DoorListener.Create(endpoint.ToString(), "policy", options, logger, _ => new Session(this));
     }
 
     /// <summary>The bound address (the port is known after binding port 0).</summary>
@@ -41,98 +48,93 @@ public sealed class PolicyServer : IAsyncDisposable
 
     public void Start() => _listener.Start();
 
-    // One connection, on its own thread with blocking I/O (one outstanding request at a time, as
-    // Postfix's smtpd sends them): read a request, decide, queue the answer; answers go out when the
-    // reader is about to wait for the peer, so pipelined requests get one write.
-    private void RunSession(BlockingConnection connection)
+    // One connection (one outstanding request at a time, as Postfix's smtpd sends them): parse the
+    // requests in what was read, decide, queue the answers; the transport sends them in one write.
+    private sealed class Session(PolicyServer server) : IStreamSession
     {
-        var socket = connection.Socket;
-        long id = connection.Id;
-        int errors = 0;
-        long answered = 0;
-        var output = new ArrayBufferWriter<byte>(256);
-        void Flush()
+        private readonly PolicyRequestReader _reader = new(server._limits);
+        private readonly PolicyRequest _request = new();
+        private int _errors;
+        private long _answered;
+
+        public int Received(StreamConnection connection, ReadOnlySpan<byte> input)
         {
-            if (output.WrittenCount > 0)
+            var logger = server._logger;
+            var limits = server._limits;
+            long id = connection.Id;
+            int consumed = 0;
+            try
             {
-                var data = output.WrittenSpan;
-                while (!data.IsEmpty)
+                while (true)
                 {
-                    data = data[socket.Send(data, SocketFlags.None)..];
-                }
+                    var parsed = _reader.Parse(input[consumed..], _request, out int used);
+                    consumed += used;
+                    if (parsed is not { } result)
+                    {
+                        return consumed; // the rest of the request comes with a later read
+                    }
 
-                output.ResetWrittenCount();
-            }
-        }
+                    string action;
+                    bool close = false;
+                    switch (result)
+                    {
+                        case PolicyReadResult.Request:
+                            (action, var verdict) = server.Decide(_request, id);
+                            if (verdict is { Reasons.Count: > 0 })
+                            {
+                                logger.LogInformation("policy[{Session}]: {State} client={Client} login={Login} sender=<{Sender}> rcpt=<{Rcpt}> -> {Action} [{Reasons}]",
+                                    id, _request[PolicyAttributes.ProtocolState], _request[PolicyAttributes.ClientAddress], _request[PolicyAttributes.SaslUsername],
+                                    _request[PolicyAttributes.Sender], _request[PolicyAttributes.Recipient], action, string.Join("; ", verdict.Reasons));
+                            }
 
-        using var requests = new PolicyRequestReader(connection, _limits, Flush);
-        var request = new PolicyRequest();
-        try
-        {
-            socket.ReceiveTimeout = (int)Math.Clamp(_limits.IdleTimeout.TotalMilliseconds, 1, int.MaxValue);
-            while (true)
-            {
-                var result = requests.Read(request);
-                string action;
-                bool close = false;
-                switch (result)
-                {
-                    case PolicyReadResult.Request:
-                        (action, var verdict) = Decide(request, id);
-                        if (verdict is { Reasons.Count: > 0 })
-                        {
-                            _logger.LogInformation("policy[{Session}]: {State} client={Client} login={Login} sender=<{Sender}> rcpt=<{Rcpt}> -> {Action} [{Reasons}]",
-                                id, request[PolicyAttributes.ProtocolState], request[PolicyAttributes.ClientAddress], request[PolicyAttributes.SaslUsername],
-                                request[PolicyAttributes.Sender], request[PolicyAttributes.Recipient], action, string.Join("; ", verdict.Reasons));
-                        }
+                            break;
+                        case PolicyReadResult.Garbage:
+                            action = PolicyActions.Malformed("malformed request (a line without '=')");
+                            close = ++_errors >= limits.MaxErrors;
+                            logger.LogWarning("policy[{Session}]: malformed request from {Peer}", id, connection.RemoteEndPoint);
+                            break;
+                        case PolicyReadResult.TooManyAttributes:
+                            action = PolicyActions.Malformed($"more than {limits.MaxAttributes} attributes");
+                            close = ++_errors >= limits.MaxErrors;
+                            logger.LogWarning("policy[{Session}]: too many attributes from {Peer}", id, connection.RemoteEndPoint);
+                            break;
+                        default: // LineTooLong: the stream is unusable
+                            action = PolicyActions.Malformed($"attribute line longer than {limits.MaxLineBytes} octets");
+                            close = true;
+                            logger.LogWarning("policy[{Session}]: over-long line from {Peer}; closing", id, connection.RemoteEndPoint);
+                            break;
+                    }
 
-                        break;
-                    case PolicyReadResult.Garbage:
-                        action = PolicyActions.Malformed("malformed request (a line without '=')");
-                        close = ++errors >= _limits.MaxErrors;
-                        _logger.LogWarning("policy[{Session}]: malformed request from {Peer}", id, socket.RemoteEndPoint);
-                        break;
-                    case PolicyReadResult.TooManyAttributes:
-                        action = PolicyActions.Malformed($"more than {_limits.MaxAttributes} attributes");
-                        close = ++errors >= _limits.MaxErrors;
-                        _logger.LogWarning("policy[{Session}]: too many attributes from {Peer}", id, socket.RemoteEndPoint);
-                        break;
-                    case PolicyReadResult.LineTooLong:
-                        action = PolicyActions.Malformed($"attribute line longer than {_limits.MaxLineBytes} octets");
-                        close = true;
-                        _logger.LogWarning("policy[{Session}]: over-long line from {Peer}; closing", id, socket.RemoteEndPoint);
-                        break;
-                    case PolicyReadResult.Truncated:
-                        _logger.LogWarning("policy[{Session}]: {Peer} closed in the middle of a request", id, socket.RemoteEndPoint);
-                        return;
-                    default:
-                        return; // end of stream, stopping or idle: Postfix reconnects when it needs us
-                }
-
-                output.Write(Answer(action));
-                answered++;
-                Interlocked.Increment(ref _requests);
-                if (close)
-                {
-                    Flush();
-                    return;
+                    connection.Write(server.Answer(action));
+                    _answered++;
+                    Interlocked.Increment(ref server._requests);
+                    if (close)
+                    {
+                        connection.Close();
+                        return input.Length;
+                    }
                 }
             }
-        }
-        catch (Exception exception) when (exception is IOException or SocketException or ObjectDisposedException)
-        {
-            _logger.LogDebug("policy[{Session}]: connection lost: {Error}", id, exception.Message);
-        }
 #pragma warning disable CA1031 // A session's root: log our bug with the session id, keep the process.
-        catch (Exception exception)
+            catch (Exception exception)
 #pragma warning restore CA1031
-        {
-            // Postfix applies smtpd_policy_service_default_action when we close without answering.
-            _logger.LogError(exception, "policy[{Session}]: internal error; closing without answer", id);
+            {
+                // Postfix applies smtpd_policy_service_default_action when we close without answering.
+                logger.LogError(exception, "policy[{Session}]: internal error; closing without answer", id);
+                connection.Close();
+                return input.Length;
+            }
         }
-        finally
+
+        public void Closed(StreamConnection connection, StreamClose reason, int pending)
         {
-            _logger.LogDebug("policy[{Session}]: closed after {Answered} answers", id, answered);
+            if (reason == StreamClose.EndOfStream && (pending > 0 || _reader.InRequest))
+            {
+                server._logger.LogWarning("policy[{Session}]: {Peer} closed in the middle of a request", connection.Id, connection.RemoteEndPoint);
+            }
+
+            // Otherwise: end of stream, stopping or idle: Postfix reconnects when it needs us.
+            server._logger.LogDebug("policy[{Session}]: closed after {Answered} answers", connection.Id, _answered);
         }
     }
 

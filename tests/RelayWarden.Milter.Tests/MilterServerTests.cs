@@ -193,6 +193,36 @@ public class MilterServerTests
     }
 
     [Fact]
+    public async Task A_header_packet_larger_than_the_read_buffer_is_read_whole()
+    {
+        var (server, _) = MilterTestClient.StartServer();
+        await using var _ = server;
+        using var mta = await MilterTestClient.ConnectAsync(server);
+        await mta.NegotiateAsync();
+        await mta.ConnectEventAsync("198.51.100.7");
+        await mta.MailAsync("<>");
+        await mta.HeaderAsync("X-Long", " " + new string('a', 100_000)); // 25 times the 4 KiB initial buffer
+        await mta.HeaderAsync("From", " security@globex.example");
+        Assert.Equal("y:550 5.7.1 From address not authorized for your account", await mta.EndOfHeadersAsync());
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public async Task A_conversation_is_the_same_on_one_event_loop_and_on_a_thread_per_connection(int loops)
+    {
+        var (server, _) = MilterTestClient.StartServer(limits: new MilterLimits { EventLoops = loops });
+        await using var _ = server;
+        using var mta = await MilterTestClient.ConnectAsync(server);
+        await mta.NegotiateAsync();
+        await mta.ConnectEventAsync("198.51.100.7");
+        await mta.MailAsync("<>");
+        await mta.HeaderAsync("From", " security@globex.example");
+        Assert.Equal("y:550 5.7.1 From address not authorized for your account", await mta.EndOfHeadersAsync());
+        Assert.Equal(1, server.Connections);
+    }
+
+    [Fact]
     public async Task Oversized_length_closes_only_that_connection()
     {
         var (server, _) = MilterTestClient.StartServer(limits: new MilterLimits { MaxPacketBytes = 4096 });

@@ -62,6 +62,37 @@ public class PolicyServerTests
         }
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Many_connections_are_answered_on_event_loops_and_on_threads_alike(int loops)
+    {
+        await using var server = new PolicyTestServer(limits: new PolicyLimits { EventLoops = loops });
+        var connections = new List<PolicyTestServer.Connection>();
+        for (int i = 0; i < 30; i++)
+        {
+            connections.Add(await server.ConnectAsync());
+        }
+
+        for (int round = 0; round < 3; round++)
+        {
+            foreach (var connection in connections)
+            {
+                await connection.SendAsync(PolicyTestServer.Rcpt("192.0.2.10", "alice@acme.example", "bob@customer.example"));
+            }
+
+            foreach (var connection in connections)
+            {
+                Assert.Equal("action=DUNNO", await connection.ReadAnswerAsync());
+            }
+        }
+
+        Assert.Equal(90, server.Server.Requests);
+        Assert.Equal(30, server.Server.Connections);
+        connections.ForEach(c => c.Dispose());
+    }
+
     [Fact]
     public async Task A_request_split_into_single_bytes_parses_the_same()
     {

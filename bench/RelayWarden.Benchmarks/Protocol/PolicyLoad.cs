@@ -3,9 +3,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
-using RelayWarden.Core.Policy;
 using RelayWarden.Hosting.Configuration;
+using RelayWarden.Hosting.Relay;
 using RelayWarden.Policy;
+using RelayWarden.Smtp;
 
 namespace RelayWarden.Benchmarks.Protocol;
 
@@ -15,12 +16,15 @@ namespace RelayWarden.Benchmarks.Protocol;
 /// latency percentiles. Without --target it starts an in-process server on the quickstart config.
 /// </summary>
 /// <remarks>
-/// Usage: <c>policy-load [--target 127.0.0.1:10040] [--connections 20] [--seconds 10] [--config FILE] [--blocking]</c>.
+/// Usage: <c>policy-load [--target 127.0.0.1:10040] [--connections 20] [--seconds 10] [--config FILE] [--blocking | --loop] [--loops N]</c>.
 /// With <c>--blocking</c> each connection is a thread with blocking sockets, as each Postfix smtpd
 /// process is; without it the connections are async tasks on the .NET thread pool, whose own
-/// hand-offs then cost about as much CPU as the server on a 2-core machine.
+/// hand-offs then cost about as much CPU as the server on a 2-core machine. With <c>--loop</c> one
+/// thread drives every connection (non-blocking sockets, <c>poll</c>), so the client adds one thread
+/// to schedule instead of twenty. Without <c>--target</c> the server is a RelayHost's policy door
+/// with the behavior monitor counting (rules a synthetic load trips switched off, as bench/mta.sh).
 /// </remarks>
-public static class PolicyLoad
+public static partial class PolicyLoad
 {
     public static async Task<int> RunAsync(string[] args)
     {
@@ -29,39 +33,105 @@ public static class PolicyLoad
         double seconds = double.Parse(Option(args, "--seconds") ?? "10", System.Globalization.CultureInfo.InvariantCulture);
         string config = Option(args, "--config") ?? "examples/quickstart.yaml";
         bool blocking = args.Contains("--blocking");
+        bool loop = args.Contains("--loop");
         int? pid = Option(args, "--pid") is { } p ? int.Parse(p, System.Globalization.CultureInfo.InvariantCulture) : null;
 
+        RelayHost? host = null;
         PolicyServer? server = null;
+        string? dir = null;
         IPEndPoint endpoint;
         if (target is null)
         {
+            // In process, the policy door of a RelayHost as `relaywarden serve` runs it: the shared
+            // behavior monitor counts every message at END-OF-MESSAGE, with the rules such a synthetic
+            // load trips by design switched off (as bench/mta.sh does).
+            dir = Directory.CreateTempSubdirectory("relaywarden-policyload.").FullName;
             var loaded = ConfigLoader.LoadFile(config);
-            var engine = new SenderAuthorization(loaded.Directory, loaded.Blocklist, loaded.Policy, TimeProvider.System);
-            server = new PolicyServer(new IPEndPoint(IPAddress.Loopback, 0), new PolicyDecider(() => engine), PolicyLimits.Default, NullLogger.Instance);
-            server.Start();
-            endpoint = server.LocalEndPoint;
+            var rules = loaded.Monitor.Rules.Where(r => !s_disabledRules.Contains(r.Id)).ToList();
+            var hosted = new RelayWardenConfig
+            {
+                SourcePath = loaded.SourcePath,
+                DataDir = Path.Combine(dir, "var"),
+                Directory = loaded.Directory,
+                Blocklist = loaded.Blocklist,
+                Policy = loaded.Policy,
+                Listen = new ListenOptions { Policy = new IPEndPoint(IPAddress.Loopback, 0) },
+                Relay = loaded.Relay,
+                Monitor = loaded.Monitor with { Rules = rules },
+                Alerts = loaded.Alerts,
+            };
+            host = RelayHost.Start(hosted, RelayLog.Null);
+            endpoint = host.Doors.Policy!.LocalEndPoint;
+            if (Option(args, "--loops") is { } loops)
+            {
+                // The same decider and monitor, served by a policy door with this many event loops (0: a thread per connection).
+                var limits = PolicyLimits.Default with { EventLoops = int.Parse(loops, System.Globalization.CultureInfo.InvariantCulture) };
+                server = new PolicyServer(new IPEndPoint(IPAddress.Loopback, 0), new PolicyDecider(() => host.Engines.Current, host.Monitor, TimeProvider.System), limits, NullLogger.Instance);
+                server.Start();
+                endpoint = server.LocalEndPoint;
+            }
         }
         else
         {
             endpoint = IPEndPoint.Parse(target);
         }
 
-        // A realistic mix: authorized by network, by login, refused (unknown client, other tenant's sender).
-        string[] requests =
+        // A realistic mix: authorized by network, by login, refused (unknown client, other tenant's sender);
+        // each message is a RCPT request then END-OF-MESSAGE (where the monitor counts it), under its own
+        // Postfix instance name (a connection reuses its names once their message is done).
+        (string Client, string Sender, string Recipient, string? Login)[] mix =
         [
-            Request("127.0.0.10", "alice@acme.example", "bob@customer.example", null),
-            Request("203.0.113.5", "alice@acme.example", "carol@customer.example", "alice@acme.example"),
-            Request("127.0.0.99", "alice@acme.example", "dave@customer.example", null),
-            Request("127.0.0.10", "ceo@globex.example", "erin@customer.example", null),
+            ("127.0.0.10", "alice@acme.example", "bob@customer.example", null),
+            ("203.0.113.5", "alice@acme.example", "carol@customer.example", "alice@acme.example"),
+            ("127.0.0.99", "alice@acme.example", "dave@customer.example", null),
+            ("127.0.0.10", "ceo@globex.example", "erin@customer.example", null),
         ];
-        var payloads = requests.Select(Encoding.ASCII.GetBytes).ToArray();
+        const int MessagesPerConnection = 32;
+        var payloads = new byte[connections][][];
+        for (int c = 0; c < connections; c++)
+        {
+            payloads[c] = new byte[2 * MessagesPerConnection][];
+            for (int m = 0; m < MessagesPerConnection; m++)
+            {
+                var (client, sender, recipient, login) = mix[(c + m) % mix.Length];
+                string instance = $"{c:x}.{m:x}.0";
+                payloads[c][2 * m] = Encoding.ASCII.GetBytes(Request("RCPT", client, sender, recipient, login, instance));
+                payloads[c][(2 * m) + 1] = Encoding.ASCII.GetBytes(Request("END-OF-MESSAGE", client, sender, "", login, instance));
+            }
+        }
 
         long cpuBefore = pid is { } watched ? CpuTicks(watched) : 0;
         var stop = Stopwatch.StartNew();
         var deadline = TimeSpan.FromSeconds(seconds);
         var latencies = new List<double>[connections];
         var tasks = new Task[connections];
-        for (int c = 0; c < connections; c++)
+        if (loop)
+        {
+            for (int c = 0; c < connections; c++)
+            {
+                latencies[c] = new List<double>(1 << 16);
+            }
+
+            var done = new TaskCompletionSource();
+            new Thread(() =>
+            {
+                try
+                {
+                    RunLoop(endpoint, payloads, latencies, stop, deadline);
+                    done.SetResult();
+                }
+#pragma warning disable CA1031 // handed to the awaiting task
+                catch (Exception exception)
+#pragma warning restore CA1031
+                {
+                    done.SetException(exception);
+                }
+            })
+            { IsBackground = true, Name = "policy-load loop" }.Start();
+            Array.Fill(tasks, done.Task);
+        }
+
+        for (int c = 0; c < connections && !loop; c++)
         {
             int index = c;
             latencies[c] = new List<double>(1 << 16);
@@ -76,11 +146,11 @@ public static class PolicyLoad
                         using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                         socket.Connect(endpoint);
                         var buffer = new byte[256];
-                        int n = index;
+                        int n = 0;
                         while (stop.Elapsed < deadline)
                         {
                             long start = Stopwatch.GetTimestamp();
-                            socket.Send(payloads[n++ % payloads.Length]);
+                            socket.Send(payloads[index][n++ % payloads[index].Length]);
                             int read = 0;
                             do
                             {
@@ -114,11 +184,11 @@ public static class PolicyLoad
                 using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                 await socket.ConnectAsync(endpoint);
                 var buffer = new byte[256];
-                int n = index;
+                int n = 0;
                 while (stop.Elapsed < deadline)
                 {
                     long start = Stopwatch.GetTimestamp();
-                    await socket.SendAsync(payloads[n++ % payloads.Length]);
+                    await socket.SendAsync(payloads[index][n++ % payloads[index].Length]);
                     int read = 0;
                     while (true)
                     {
@@ -144,7 +214,7 @@ public static class PolicyLoad
         double elapsed = stop.Elapsed.TotalSeconds;
         var all = latencies.SelectMany(l => l).Order().ToArray();
         double P(double q) => all.Length == 0 ? 0 : all[Math.Min(all.Length - 1, (int)(q * all.Length))];
-        Console.WriteLine($"policy-load: {connections} connections ({(blocking ? "blocking threads" : "async tasks")}), {elapsed:F1} s, {all.Length} requests");
+        Console.WriteLine($"policy-load: {connections} connections ({(loop ? "one event-loop thread" : blocking ? "blocking threads" : "async tasks")}), {elapsed:F1} s, {all.Length} requests");
         Console.WriteLine($"  {all.Length / elapsed:F0} requests/s   p50 {P(0.50):F3} ms   p99 {P(0.99):F3} ms   p99.9 {P(0.999):F3} ms   max {all.LastOrDefault():F3} ms");
         if (pid is { } measured && all.Length > 0)
         {
@@ -156,14 +226,149 @@ public static class PolicyLoad
             await server.DisposeAsync();
         }
 
+        if (host is not null)
+        {
+            await host.DisposeAsync();
+            Directory.Delete(dir!, recursive: true);
+        }
+
         return 0;
     }
 
-    private static string Request(string client, string sender, string recipient, string? login) =>
-        $"request=smtpd_access_policy\nprotocol_state=RCPT\nprotocol_name=ESMTP\nclient_address={client}\nclient_name=unknown\n" +
+    private static readonly HashSet<string> s_disabledRules =
+        ["monitor.messages.rate", "monitor.new-account.volume", "monitor.new-account.recipients", "monitor.recipients.daily"];
+
+    private static string Request(string state, string client, string sender, string recipient, string? login, string instance) =>
+        $"request=smtpd_access_policy\nprotocol_state={state}\nprotocol_name=ESMTP\nclient_address={client}\nclient_name=unknown\n" +
         $"reverse_client_name=unknown\nhelo_name=mua.example\nsender={sender}\nrecipient={recipient}\nrecipient_count=0\nqueue_id=\n" +
-        $"instance=a1.b2.c3.0\nsize=0\netrn_domain=\nstress=\nsasl_method={(login is null ? "" : "PLAIN")}\nsasl_username={login}\nsasl_sender=\n" +
+        $"instance={instance}\nsize=0\netrn_domain=\nstress=\nsasl_method={(login is null ? "" : "PLAIN")}\nsasl_username={login}\nsasl_sender=\n" +
         "ccert_subject=\nccert_issuer=\nccert_fingerprint=\nencryption_protocol=\nencryption_cipher=\nencryption_keysize=0\n\n";
+
+    // One thread drives every connection: non-blocking sockets, poll(2) for the ones with an answer,
+    // the next request sent as soon as the answer is complete. No client thread per connection, so
+    // the client's own scheduling stays out of the measured tail on a 2-core machine.
+    private static unsafe void RunLoop(IPEndPoint endpoint, byte[][][] payloads, List<double>[] latencies, Stopwatch stop, TimeSpan deadline)
+    {
+        int count = payloads.Length;
+        var sockets = new Socket[count];
+        var buffers = new byte[count][];
+        var read = new int[count];
+        var sent = new int[count];
+        var started = new long[count];
+        var fds = new PollFd[count];
+        try
+        {
+            for (int c = 0; c < count; c++)
+            {
+                sockets[c] = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                sockets[c].Connect(endpoint);
+                sockets[c].Blocking = false;
+                buffers[c] = new byte[256];
+                fds[c] = new PollFd { Fd = (int)sockets[c].SafeHandle.DangerousGetHandle(), Events = 1 }; // POLLIN
+            }
+
+            for (int c = 0; c < count; c++)
+            {
+                started[c] = Stopwatch.GetTimestamp();
+                SendAll(sockets[c], payloads[c][sent[c]++ % payloads[c].Length]);
+            }
+
+            while (stop.Elapsed < deadline)
+            {
+                int ready;
+                fixed (PollFd* pointer = fds)
+                {
+                    ready = Poll(pointer, (nuint)count, 100);
+                }
+
+                if (ready < 0)
+                {
+                    int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                    if (errno == 4) // EINTR
+                    {
+                        continue;
+                    }
+
+                    throw new IOException($"poll failed: errno {errno}");
+                }
+
+                for (int c = 0; c < count && ready > 0; c++)
+                {
+                    if (fds[c].Revents == 0)
+                    {
+                        continue;
+                    }
+
+                    ready--;
+                    fds[c].Revents = 0;
+                    var buffer = buffers[c];
+                    int got = sockets[c].Receive(buffer.AsSpan(read[c]), SocketFlags.None, out var error);
+                    if (error == SocketError.WouldBlock)
+                    {
+                        continue;
+                    }
+
+                    if (error != SocketError.Success || got == 0)
+                    {
+                        throw new IOException($"server closed the connection ({error})");
+                    }
+
+                    read[c] += got;
+                    int r = read[c];
+                    if (r < 2 || buffer[r - 1] != '\n' || buffer[r - 2] != '\n')
+                    {
+                        continue;
+                    }
+
+                    long now = Stopwatch.GetTimestamp();
+                    latencies[c].Add(Stopwatch.GetElapsedTime(started[c], now).TotalMilliseconds);
+                    read[c] = 0;
+                    started[c] = now;
+                    SendAll(sockets[c], payloads[c][sent[c]++ % payloads[c].Length]);
+                }
+            }
+        }
+        finally
+        {
+            foreach (var socket in sockets)
+            {
+                socket?.Dispose();
+            }
+        }
+    }
+
+    // A request fits the socket buffer of an idle connection; a short write waits for room.
+    private static void SendAll(Socket socket, byte[] data)
+    {
+        int offset = 0;
+        while (offset < data.Length)
+        {
+            int sent = socket.Send(data.AsSpan(offset), SocketFlags.None, out var error);
+            if (error == SocketError.WouldBlock)
+            {
+                Thread.Yield();
+                continue;
+            }
+
+            if (error != SocketError.Success)
+            {
+                throw new IOException($"send failed: {error}");
+            }
+
+            offset += sent;
+        }
+    }
+
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+    private struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    private static unsafe partial int Poll(PollFd* fds, nuint count, int timeout);
 
     private static long CpuTicks(int pid)
     {
