@@ -187,7 +187,7 @@ public static partial class ConfigLoader
             return new ListenOptions();
         }
 
-        nodes.CheckKeys(map, "listen", "smtp", "smtp_auth_without_tls", "milter", "policy", "web");
+        nodes.CheckKeys(map, "listen", "smtp", "smtp_auth_without_tls", "milter", "policy", "web", "event_loops");
         string? milter = nodes.String(YamlNodes.Get(map, "milter"), "listen.milter");
         if (milter is not null && !milter.StartsWith("inet:", StringComparison.Ordinal) && !milter.StartsWith("unix:", StringComparison.Ordinal))
         {
@@ -208,6 +208,7 @@ public static partial class ConfigLoader
             Milter = milter,
             Policy = Endpoint(nodes, YamlNodes.Get(map, "policy"), "listen.policy"),
             Web = Endpoint(nodes, YamlNodes.Get(map, "web"), "listen.web"),
+            EventLoops = (int?)nodes.Integer(YamlNodes.Get(map, "event_loops"), "listen.event_loops", 0, 64),
         };
     }
 

@@ -99,6 +99,13 @@ public sealed record ListenOptions
 
     /// <summary><c>listen.web</c>: console and REST API (<c>127.0.0.1:8080</c>).</summary>
     public IPEndPoint? Web { get; init; }
+
+    /// <summary>
+    /// <c>listen.event_loops</c>: epoll event-loop threads of the milter and of the policy listener
+    /// (Linux). Unset: the transport's default (the number of cores, at most 2); 0: a thread per
+    /// connection with blocking I/O.
+    /// </summary>
+    public int? EventLoops { get; init; }
 }
 
 /// <summary><c>relay:</c> — delivery and limits of the standalone relay.</summary>

@@ -36,13 +36,15 @@ public sealed class MtaDoors : IAsyncDisposable
         {
             if (config.Listen.Milter is { } address)
             {
-                milter = new MilterServer(address, engine, MilterLimits.Default, new RelayLogLogger(log, "milter")) { Monitor = monitor, Time = time };
+                var limits = config.Listen.EventLoops is { } loops ? MilterLimits.Default with { EventLoops = loops } : MilterLimits.Default;
+                milter = new MilterServer(address, engine, limits, new RelayLogLogger(log, "milter")) { Monitor = monitor, Time = time };
                 milter.Start();
             }
 
             if (config.Listen.Policy is { } endpoint)
             {
-                policy = new PolicyServer(endpoint, new PolicyDecider(engine, monitor, time), PolicyLimits.Default, new RelayLogLogger(log, "policy"));
+                var limits = config.Listen.EventLoops is { } loops ? PolicyLimits.Default with { EventLoops = loops } : PolicyLimits.Default;
+                policy = new PolicyServer(endpoint, new PolicyDecider(engine, monitor, time), limits, new RelayLogLogger(log, "policy"));
                 policy.Start();
             }
         }

@@ -257,6 +257,8 @@ public class ConfigLoaderTests
     [Theory]
     [InlineData("listen:\n  milter: tcp:8891\ntenants:\n  - id: a\n", "listen.milter")]
     [InlineData("listen:\n  milter: inet:127.0.0.1\ntenants:\n  - id: a\n", "listen.milter")]
+    [InlineData("listen:\n  event_loops: -1\ntenants:\n  - id: a\n", "listen.event_loops")]
+    [InlineData("listen:\n  event_loops: many\ntenants:\n  - id: a\n", "listen.event_loops")]
     [InlineData("relay:\n  next_hop: ftp://x\ntenants:\n  - id: a\n", "relay.next_hop")]
     [InlineData("relay:\n  max_recipients: 0\ntenants:\n  - id: a\n", "relay.max_recipients")]
     [InlineData("listen:\n  smtp_auth_without_tls: maybe\ntenants:\n  - id: a\n", "listen.smtp_auth_without_tls")]
@@ -264,6 +266,16 @@ public class ConfigLoaderTests
     [InlineData("tenants:\n  - id: a\n    status: frozen\n", "tenants[a].status")]
     [InlineData("tenants:\n  - id: a\n    external_from: sometimes\n", "tenants[a].external_from")]
     public void Other_bad_values_are_refused_with_their_place(string yaml, string place) => Assert.Equal(place, Single(yaml).Place);
+
+    [Theory]
+    [InlineData("", null)]
+    [InlineData("  event_loops: 0\n", 0)]
+    [InlineData("  event_loops: 1\n", 1)]
+    public void Event_loops_of_the_MTA_doors_are_read_from_listen(string line, int? expected)
+    {
+        var config = ConfigLoader.Load("listen:\n  policy: 127.0.0.1:0\n" + line + "tenants:\n  - id: a\n", Source);
+        Assert.Equal(expected, config.Listen.EventLoops);
+    }
 
     [Fact]
     public void Duplicate_keys_are_refused_as_configuration_errors()
