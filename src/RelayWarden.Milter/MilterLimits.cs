@@ -17,7 +17,7 @@ public sealed record MilterLimits
     /// <summary>Most simultaneous connections. Default 1,000.</summary>
     public int MaxConnections { get; init; } = 1000;
 
-    /// <summary>Event-loop threads serving the connections (Linux). Default <c>Math.Min(Environment.ProcessorCount, 2)</c>; 0 serves each connection on its own thread with blocking I/O (the transport elsewhere).</summary>
+    /// <summary>Event-loop threads serving the connections (Linux). Default 1 (<see cref="ListenerOptions.DefaultEventLoops"/>); 0 serves each connection on its own thread with blocking I/O (the transport elsewhere).</summary>
     public int EventLoops { get; init; } = ListenerOptions.DefaultEventLoops;
 
     public static MilterLimits Default { get; } = new();

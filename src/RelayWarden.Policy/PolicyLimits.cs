@@ -20,7 +20,7 @@ public sealed record PolicyLimits
     /// <summary>Malformed requests tolerated on one connection before it is closed. Default 10.</summary>
     public int MaxErrors { get; init; } = 10;
 
-    /// <summary>Event-loop threads serving the connections (Linux). Default <c>Math.Min(Environment.ProcessorCount, 2)</c>; 0 serves each connection on its own thread with blocking I/O (the transport elsewhere).</summary>
+    /// <summary>Event-loop threads serving the connections (Linux). Default 1 (<see cref="ListenerOptions.DefaultEventLoops"/>); 0 serves each connection on its own thread with blocking I/O (the transport elsewhere).</summary>
     public int EventLoops { get; init; } = ListenerOptions.DefaultEventLoops;
 
     public static PolicyLimits Default { get; } = new();

@@ -102,7 +102,7 @@ public sealed record ListenOptions
 
     /// <summary>
     /// <c>listen.event_loops</c>: epoll event-loop threads of the milter and of the policy listener
-    /// (Linux). Unset: the transport's default (the number of cores, at most 2); 0: a thread per
+    /// (Linux). Unset: the transport's default (1 on Linux); 0: a thread per
     /// connection with blocking I/O.
     /// </summary>
     public int? EventLoops { get; init; }
