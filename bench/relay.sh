@@ -109,7 +109,7 @@ tenants:
     domains: [acme.example]
     networks: [127.0.0.1/32]
 YAML
-(cd "$tmp/relay" && DOTNET_gcServer=0 exec dotnet "$dll" serve --config relaywarden.yaml 2>"$tmp/relay/log") & relay_pid=$!; pids+=($relay_pid)
+(cd "$tmp/relay" && DOTNET_gcServer="${DOTNET_gcServer:-1}" exec dotnet "$dll" serve --config relaywarden.yaml 2>"$tmp/relay/log") & relay_pid=$!; pids+=($relay_pid)
 wait_port "$relay_port" && wait_port "$web_port" || { cat "$tmp/relay/log" >&2; exit 1; }
 spool="$tmp/relay/data/spool/queue"
 relay_queued="ls $spool | wc -l"
@@ -130,7 +130,7 @@ smtp-source -s "$sessions" -m "$messages" -l "$size" -f alice@acme.example -t bo
 sleep 2
 rm -f "$tmp"/probe.*
 
-for h in smtp_data spool_store spool_flush; do histogram "relaywarden_${h}_seconds" >"$tmp/hist.$h.before"; done
+for h in smtp_data spool_store spool_write spool_commit_wait spool_flush; do histogram "relaywarden_${h}_seconds" >"$tmp/hist.$h.before"; done
 rw_rates=(); rw_cpus=(); pf_rates=(); pf_cpus=()
 for round in $(seq 1 "$rounds"); do
   log "round $round/$rounds: relaywarden, $messages messages, $sessions sessions (+ probe)"
@@ -140,7 +140,7 @@ for round in $(seq 1 "$rounds"); do
     read -r rate cpu < <(run postfix "$pf_port" "$pf_queued") && { pf_rates+=("$rate"); pf_cpus+=("$cpu"); }
   fi
 done
-for h in smtp_data spool_store spool_flush; do histogram "relaywarden_${h}_seconds" >"$tmp/hist.$h.after"; done
+for h in smtp_data spool_store spool_write spool_commit_wait spool_flush; do histogram "relaywarden_${h}_seconds" >"$tmp/hist.$h.after"; done
 read -r relay_p50 relay_p99 relay_n < <(percentiles relaywarden)
 # The server's own view: share of end-of-DATA replies within 10 ms, and the bucket holding the p99.
 summary() {
@@ -169,6 +169,9 @@ PY
 paced_rate=500
 [ "$have_postfix" = 1 ] && [ ${#pf_rates[@]} -gt 0 ] && paced_rate=$(median "${pf_rates[@]}")
 paced() { dotnet "$load_dll" smtp-load --target "127.0.0.1:$1" --rate "$paced_rate" --seconds 10 --sessions "$sessions" --size "$size" | awk '/^result/{print $2, $3, $4, $5, $6}'; }
+for h in smtp_data spool_store spool_write spool_commit_wait spool_flush; do histogram "relaywarden_${h}_seconds" >"$tmp/hist.paced_$h.before"; done
+gcstat() { curl -s "http://127.0.0.1:$web_port/metrics" | awk '/^relaywarden_gc_pause_seconds_total/{p=$NF} /^relaywarden_gc_collections_total/{c=c" "$NF} END{print p c}'; }
+gc_before=$(gcstat)
 for round in 1 2; do
   log "paced round $round/2: $paced_rate msgs/s for 10 s against relaywarden, then postfix"
   paced "$relay_port" >>"$tmp/paced.relaywarden"
@@ -178,6 +181,8 @@ for round in 1 2; do
     for _ in $(seq 1 600); do [ "$(eval "$pf_queued")" -eq 0 ] && break; sleep 0.1; done
   fi
 done
+for h in smtp_data spool_store spool_write spool_commit_wait spool_flush; do histogram "relaywarden_${h}_seconds" >"$tmp/hist.paced_$h.after"; done
+gc_after=$(gcstat)
 # "rate p50 p99 p99.9 failures" per round -> the rounds side by side
 paced_summary() { awk '{r=r sep $1; p50=p50 sep $2; p99=p99 sep $3; p999=p999 sep $4; f+=$5; sep=" / "} END{printf "%s msgs/s, p50 %s ms, p99 %s ms, p99.9 %s ms, %d failed\n", r, p50, p99, p999, f}' "$tmp/paced.$1"; }
 
@@ -210,8 +215,21 @@ fi
 echo "relaywarden's own histograms over the measured rounds:"
 echo "  end of DATA to reply:             $(summary smtp_data)"
 echo "  of which spool write + commit:    $(summary spool_store)"
+echo "    of which the file write + rename: $(summary spool_write)"
+echo "    and the wait for the group commit: $(summary spool_commit_wait)"
 echo "  group commits (flush of a batch): $(summary spool_flush)"
 echo "the same offered load for both, $paced_rate msgs/s (Postfix's median), every message timed from the final dot to the reply (two rounds):"
 echo "  relaywarden: $(paced_summary relaywarden)"
 [ "$have_postfix" = 1 ] && echo "  postfix:     $(paced_summary postfix)"
+echo "  relaywarden's own histograms in those rounds: end of DATA to reply: $(summary paced_smtp_data)"
+echo "    spool write + commit: $(summary paced_spool_store)"
+echo "    of which the file write + rename: $(summary paced_spool_write)"
+echo "    and the wait for the group commit: $(summary paced_spool_commit_wait)"
+echo "    group commits: $(summary paced_spool_flush)"
+python3 - "$gc_before" "$gc_after" <<'PY'
+import sys
+b, a = [list(map(float, x.split())) for x in sys.argv[1:3]]
+if len(a) == 4 and len(b) == 4:
+    print(f"  relaywarden's garbage collections in those rounds: {a[1]-b[1]:.0f} (gen1 {a[2]-b[2]:.0f}, gen2 {a[3]-b[3]:.0f}), paused {1000*(a[0]-b[0]):.0f} ms in all")
+PY
 echo "relaywarden memory: ${rss_before} MiB RSS after the runs, ${rss_idle} MiB with 1,000 idle sessions; deferred/failed deliveries: $delivered_errors"

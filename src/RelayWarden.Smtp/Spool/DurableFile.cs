@@ -46,9 +46,13 @@ public sealed partial class DurableFile
             // Group commit: write and rename without flushing; the commit thread flushes the data of
             // every waiting file (through the handle still open here), then the folder (the
             // renames), before any of them is answered.
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             using var stream = Write(tempPath, parts, reuse, flush: false);
             File.Move(tempPath, path, overwrite: true);
+            long written = System.Diagnostics.Stopwatch.GetTimestamp();
+            RelayWarden.Core.Records.RelayMeters.SpoolWriteSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started, written).TotalSeconds);
             await SyncAsync(stream.SafeFileHandle).ConfigureAwait(false);
+            RelayWarden.Core.Records.RelayMeters.SpoolCommitWaitSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(written).TotalSeconds);
             return;
         }
 

@@ -34,5 +34,13 @@ internal static class MetricsEndpoint
         yield return new Gauge("relaywarden_suspensions", "Suspensions in force, by scope.", [("scope", "account")], suspensions.Count(s => s.Scope == SuspensionScope.Account));
         yield return new Gauge("relaywarden_suspensions", "Suspensions in force, by scope.", [("scope", "tenant")], suspensions.Count(s => s.Scope == SuspensionScope.Tenant));
         yield return new Gauge("relaywarden_monitor_allowances", "Monitor allowances in force.", [], host.Triage.Allowances(console.Now).Count);
+
+        // The runtime's garbage collector (counters since the process started): pauses stop every door.
+        yield return new Gauge("relaywarden_gc_pause_seconds_total", "Time the garbage collector paused the process, since start.", [], GC.GetTotalPauseDuration().TotalSeconds);
+        for (int generation = 0; generation <= 2; generation++)
+        {
+            yield return new Gauge("relaywarden_gc_collections_total", "Garbage collections since start, by generation (a collection of a generation counts for the younger ones too).",
+                [("generation", generation.ToString(System.Globalization.CultureInfo.InvariantCulture))], GC.CollectionCount(generation));
+        }
     }
 }
