@@ -36,11 +36,11 @@ public static class RelayMeters
     /// <summary>SMTP: of <see cref="SmtpDataSeconds"/>, the spool write and the wait for its group commit.</summary>
     public static Histogram<double> SpoolStoreSeconds { get; } = s_meter.CreateHistogram<double>("relaywarden_spool_store_seconds", "s", "Spool: seconds to write an accepted message and wait for its group commit (part of the end-of-DATA time).");
 
-    /// <summary>Spool: writing a message's file and renaming it into its folder (before its group commit).</summary>
-    public static Histogram<double> SpoolWriteSeconds { get; } = s_meter.CreateHistogram<double>("relaywarden_spool_write_seconds", "s", "Spool: seconds to write a message's file and rename it into the queue (no flush).");
+    /// <summary>Durable writes (spool messages, delivery states, outbox files): writing a file and renaming it into its folder, before its group commit.</summary>
+    public static Histogram<double> SpoolWriteSeconds { get; } = s_meter.CreateHistogram<double>("relaywarden_spool_write_seconds", "s", "Durable writes (spool messages, delivery states, outbox files): seconds to write a file and rename it into its folder, before its group commit.");
 
-    /// <summary>Spool: from joining a group commit to its end (waiting for the batch before, then this batch's flush).</summary>
-    public static Histogram<double> SpoolCommitWaitSeconds { get; } = s_meter.CreateHistogram<double>("relaywarden_spool_commit_wait_seconds", "s", "Spool: seconds from joining a group commit to its completion.");
+    /// <summary>Durable writes: from joining a group commit to its end (waiting for the batch before, then this batch's flush).</summary>
+    public static Histogram<double> SpoolCommitWaitSeconds { get; } = s_meter.CreateHistogram<double>("relaywarden_spool_commit_wait_seconds", "s", "Durable writes (spool messages, delivery states, outbox files): seconds from joining a group commit to its completion.");
 
     /// <summary>Spool: one group commit (flush of every waiting file, then the folder).</summary>
     public static Histogram<double> SpoolFlushSeconds { get; } = s_meter.CreateHistogram<double>("relaywarden_spool_flush_seconds", "s", "Spool: seconds of one group commit (fdatasync of the batch's files, fsync of the folder).");

@@ -1,13 +1,16 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using RelayWarden.Core.Records;
 
 namespace RelayWarden.Smtp.Spool;
 
 /// <summary>
 /// Crash-safe file writes (chasquid <c>safeio</c>): write a temporary file, rename it over the target,
 /// flush the file's data and the folder before the caller is answered. Concurrent writers are grouped
-/// (group commit): on Linux one thread flushes every file of the waiting batch (<c>fdatasync</c>) and
-/// then the folder once; elsewhere each writer fsyncs its own file and the folder fsync is shared.
+/// (group commit): on Linux a commit thread takes the waiting batch, has its files flushed side by
+/// side (<c>fdatasync</c> on <see cref="FlushWorkers"/>, through the writers' open handles), then
+/// the folder once; elsewhere each writer fsyncs its own file and the folder fsync is shared.
 /// </summary>
 /// <remarks>
 /// Not <c>syncfs(2)</c>: it flushed the batch in one call but also every other dirty page of the file
@@ -23,7 +26,8 @@ public sealed partial class DurableFile
     // Flushes of one batch run side by side on these threads (the commit thread takes one share):
     // the device gets them together instead of one after another, and under CPU load the batch
     // waits for one wake-up instead of one per file.
-    private static readonly FlushWorkers s_workers = new(3);
+    // Started on the first batch of more than one file (never where the group commit is not used).
+    private static readonly Lazy<FlushWorkers> s_workers = new(() => new FlushWorkers(3));
 
     private readonly string _directory;
     private readonly object _lock = new();
@@ -46,13 +50,13 @@ public sealed partial class DurableFile
             // Group commit: write and rename without flushing; the commit thread flushes the data of
             // every waiting file (through the handle still open here), then the folder (the
             // renames), before any of them is answered.
-            long started = System.Diagnostics.Stopwatch.GetTimestamp();
+            long started = Stopwatch.GetTimestamp();
             using var stream = Write(tempPath, parts, reuse, flush: false);
             File.Move(tempPath, path, overwrite: true);
-            long written = System.Diagnostics.Stopwatch.GetTimestamp();
-            RelayWarden.Core.Records.RelayMeters.SpoolWriteSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started, written).TotalSeconds);
+            long written = Stopwatch.GetTimestamp();
+            RelayMeters.SpoolWriteSeconds.Record(Stopwatch.GetElapsedTime(started, written).TotalSeconds);
             await SyncAsync(stream.SafeFileHandle).ConfigureAwait(false);
-            RelayWarden.Core.Records.RelayMeters.SpoolCommitWaitSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(written).TotalSeconds);
+            RelayMeters.SpoolCommitWaitSeconds.Record(Stopwatch.GetElapsedTime(written).TotalSeconds);
             return;
         }
 
@@ -155,10 +159,18 @@ public sealed partial class DurableFile
 
             try
             {
-                long started = System.Diagnostics.Stopwatch.GetTimestamp();
-                s_workers.FlushAll(files);
+                long started = Stopwatch.GetTimestamp();
+                if (files.Count > 1)
+                {
+                    s_workers.Value.FlushAll(files);
+                }
+                else
+                {
+                    files.ForEach(FlushData);
+                }
+
                 SyncDirectory(_directory);
-                RelayWarden.Core.Records.RelayMeters.SpoolFlushSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+                RelayMeters.SpoolFlushSeconds.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
                 batch.ForEach(w => w.TrySetResult());
             }
 #pragma warning disable CA1031 // Every waiter gets the failure; the loop goes on.

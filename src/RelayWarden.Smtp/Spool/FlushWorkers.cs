@@ -23,12 +23,6 @@ internal sealed class FlushWorkers
     /// <summary>Flushes every file; throws the first failure after all have been tried.</summary>
     public void FlushAll(List<SafeFileHandle> files)
     {
-        if (files.Count <= 1)
-        {
-            files.ForEach(DurableFile.FlushData);
-            return;
-        }
-
         var batch = new Batch(files);
         for (int i = 1; i < files.Count; i++)
         {
@@ -51,7 +45,8 @@ internal sealed class FlushWorkers
 
     private sealed class Batch(List<SafeFileHandle> files)
     {
-        private readonly CountdownEvent _left = new(files.Count);
+        private readonly object _gate = new();
+        private int _left = files.Count;
         private Exception? _failure;
 
         public void Run(int index)
@@ -68,14 +63,26 @@ internal sealed class FlushWorkers
             }
             finally
             {
-                _left.Signal();
+                lock (_gate)
+                {
+                    if (--_left == 0)
+                    {
+                        Monitor.PulseAll(_gate);
+                    }
+                }
             }
         }
 
         public void Wait()
         {
-            _left.Wait();
-            _left.Dispose();
+            lock (_gate)
+            {
+                while (_left > 0)
+                {
+                    Monitor.Wait(_gate);
+                }
+            }
+
             if (_failure is { } failure)
             {
                 throw new IOException(failure.Message, failure);

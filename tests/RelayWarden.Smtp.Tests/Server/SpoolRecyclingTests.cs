@@ -91,6 +91,36 @@ public sealed class SpoolRecyclingTests : IDisposable
         }
     }
 
+    [Fact]
+    public void A_batch_is_flushed_side_by_side_and_one_failed_flush_fails_the_batch_without_losing_the_others()
+    {
+        Directory.CreateDirectory(_root);
+        var workers = new FlushWorkers(3);
+        var streams = Enumerable.Range(0, 6).Select(i =>
+        {
+            var stream = new FileStream(Path.Combine(_root, $"f{i}"), FileMode.Create, FileAccess.Write, FileShare.ReadWrite);
+            stream.Write(Encoding.ASCII.GetBytes($"file {i}"));
+            return stream;
+        }).ToList();
+        try
+        {
+            workers.FlushAll([.. streams.Select(s => s.SafeFileHandle)]);
+
+            streams[3].Dispose(); // a handle that can no longer be flushed
+            var error = Assert.Throws<IOException>(() => workers.FlushAll([.. streams.Select(s => s.SafeFileHandle)]));
+            Assert.IsType<ObjectDisposedException>(error.InnerException);
+
+            // The workers are still there for the next batch.
+            workers.FlushAll([streams[0].SafeFileHandle, streams[1].SafeFileHandle, streams[2].SafeFileHandle]);
+        }
+        finally
+        {
+            streams.ForEach(s => s.Dispose());
+        }
+
+        Assert.Equal("file 5", File.ReadAllText(Path.Combine(_root, "f5")));
+    }
+
     // The file's inode number, from stat(1).
     [Fact]
     public async Task A_name_left_pointing_at_another_message_is_set_aside_not_delivered_under_that_id()
