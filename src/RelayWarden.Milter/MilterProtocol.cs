@@ -43,12 +43,14 @@ public static class MilterProtocol
     // Protocol steps we skip (SMFIP_*). Events that never change our answer (connect, each header)
     // are negotiated "no reply" to save round trips; the server re-arms TCP quick-ACK before every
     // read, so the MTA's next packet never waits on our delayed ACK.
+    public const uint NoConnect = 0x01;            // SMFIP_NOCONNECT: {client_addr} comes with the MAIL macros instead
     public const uint NoHelo = 0x02;               // SMFIP_NOHELO
     public const uint NoBody = 0x10;               // SMFIP_NOBODY: the body is not needed
     public const uint NoUnknown = 0x100;           // SMFIP_NOUNKNOWN
     public const uint NoData = 0x200;              // SMFIP_NODATA
     public const uint NoReplyHeader = 0x80;        // SMFIP_NR_HDR: header events get no reply
     public const uint NoReplyConnect = 0x1000;     // SMFIP_NR_CONN: the connect event gets no reply
+    public const uint NoReplyMail = 0x4000;        // SMFIP_NR_MAIL: MAIL gets no reply; a refusal of the sender is the answer to each RCPT
     public const uint HeaderLeadingSpace = 0x100000; // SMFIP_HDR_LEADSPC: header values with their leading space, as written
 
     /// <summary>
@@ -61,7 +63,7 @@ public static class MilterProtocol
     [
         (0, "{client_addr}"), // SMFIM_CONNECT
         (1, "i"),             // SMFIM_HELO
-        (2, "i {auth_authen}"), // SMFIM_ENVFROM: the SASL login decides the account
+        (2, "i {auth_authen} {client_addr}"), // SMFIM_ENVFROM: the SASL login decides the account; the client address (no connect event)
         (3, "i"),             // SMFIM_ENVRCPT
         (4, "i"),             // SMFIM_DATA
         (5, "i"),             // SMFIM_EOM

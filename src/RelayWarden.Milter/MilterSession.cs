@@ -26,6 +26,7 @@ public sealed class MilterSession
     private string? _mailFrom;
     private bool _headerOverflow;
     private Verdict? _held;
+    private (Verdict Verdict, MilterReply Reply)? _mailRefusal; // a refused sender, answered at each RCPT (SMFIP_NR_MAIL)
     private int _refusedRecipients;
     private readonly IMonitorGate? _monitor;
     private readonly TimeProvider _time;
@@ -78,7 +79,29 @@ public sealed class MilterSession
             case MilterProtocol.Mail:
                 ResetMessage();
                 _mailFrom = string.Join(' ', Strings(data));
+                if (_noReplyMail)
+                {
+                    // MAIL gets no reply (one round trip less a message): a refused sender is the
+                    // answer to each RCPT instead, where Postfix itself refuses by default
+                    // (smtpd_delay_reject) and where the policy door answers too.
+                    var mailVerdict = Evaluate(SubmissionStage.Mail);
+                    int before = replies.Count;
+                    Decide(mailVerdict, replies, "milter.mail", started);
+                    if (replies.Count > before && replies[^1].Command != MilterProtocol.ReplyContinue)
+                    {
+                        _mailRefusal = (mailVerdict, replies[^1]);
+                    }
+
+                    replies.RemoveRange(before, replies.Count - before);
+                    return true;
+                }
+
                 Decide(Evaluate(SubmissionStage.Mail), replies, "milter.mail", started);
+                return true;
+            case MilterProtocol.Rcpt when _mailRefusal is { } refusal:
+                _refusedRecipients++;
+                LastVerdict = refusal.Verdict;
+                replies.Add(refusal.Reply);
                 return true;
             case MilterProtocol.Rcpt:
                 string recipient = Strings(data).FirstOrDefault() ?? string.Empty;
@@ -205,6 +228,7 @@ public sealed class MilterSession
     private void ResetMessage()
     {
         _mailFrom = null;
+        _mailRefusal = null;
         _recipients.Clear();
         _header.Clear();
         _headerOverflow = false;
@@ -227,9 +251,13 @@ public sealed class MilterSession
             return false;
         }
 
-        const uint Wanted = MilterProtocol.NoHelo | MilterProtocol.NoBody | MilterProtocol.NoUnknown | MilterProtocol.NoData |
-            MilterProtocol.HeaderLeadingSpace | MilterProtocol.NoReplyHeader | MilterProtocol.NoReplyConnect;
+        const uint Always = MilterProtocol.NoHelo | MilterProtocol.NoBody | MilterProtocol.NoUnknown | MilterProtocol.NoData |
+            MilterProtocol.HeaderLeadingSpace | MilterProtocol.NoReplyHeader | MilterProtocol.NoReplyConnect | MilterProtocol.NoReplyMail;
         bool lists = version >= 6 && (actions & MilterProtocol.ActionSetSymbolList) != 0;
+
+        // With macro lists the client address comes with MAIL's macros, so the connect event is not
+        // needed at all; without them it is the only place the address is sure to come.
+        uint Wanted = lists ? Always | MilterProtocol.NoConnect : Always;
         byte[] reply = lists ? s_negotiationWithLists.ToArray() : new byte[12];
         BinaryPrimitives.WriteUInt32BigEndian(reply, Math.Min(version, MilterProtocol.Version));
         BinaryPrimitives.WriteUInt32BigEndian(reply.AsSpan(4), actions & (lists ? MilterProtocol.ActionQuarantine | MilterProtocol.ActionSetSymbolList : MilterProtocol.ActionQuarantine));
@@ -238,6 +266,7 @@ public sealed class MilterSession
         _leadingSpace = (protocol & MilterProtocol.HeaderLeadingSpace) != 0;
         _noReplyHeader = (protocol & MilterProtocol.NoReplyHeader) != 0;
         _noReplyConnect = (protocol & MilterProtocol.NoReplyConnect) != 0;
+        _noReplyMail = (protocol & MilterProtocol.NoReplyMail) != 0;
         return true;
     }
 
@@ -263,6 +292,7 @@ public sealed class MilterSession
     private bool _leadingSpace;
     private bool _noReplyHeader;
     private bool _noReplyConnect;
+    private bool _noReplyMail;
 
     private void ReadMacros(ReadOnlySpan<byte> data)
     {

@@ -10,7 +10,7 @@ public class MilterMonitorTests
 
     private static async Task<string> MessageAsync(MilterTestClient mta, string subject)
     {
-        Assert.Equal("c", await mta.MailAsync("<alice@acme.example>"));
+        Assert.Equal("(no reply)", await mta.MailAsync("<alice@acme.example>"));
         Assert.Equal("c", await mta.RcptAsync("<bob@customer.example>"));
         Assert.Equal("(no reply)", await mta.HeaderAsync("From", " Alice <alice@acme.example>"));
         Assert.Equal("(no reply)", await mta.HeaderAsync("Subject", " " + subject));
@@ -26,7 +26,7 @@ public class MilterMonitorTests
         await using var _ = server;
         using var mta = await MilterTestClient.ConnectAsync(server);
         await mta.NegotiateAsync();
-        Assert.Equal("(no reply)", await mta.ConnectEventAsync("192.0.2.10"));
+        Assert.Equal("(not sent)", await mta.ConnectEventAsync("192.0.2.10"));
         Assert.Equal("a", await MessageAsync(mta, "one"));
         Assert.Equal("y:451 4.7.1 Sending rate limited, try again later", await MessageAsync(mta, "two"));
 
@@ -44,7 +44,7 @@ public class MilterMonitorTests
         await using var _ = server;
         using var mta = await MilterTestClient.ConnectAsync(server);
         await mta.NegotiateAsync();
-        Assert.Equal("(no reply)", await mta.ConnectEventAsync("192.0.2.10"));
+        Assert.Equal("(not sent)", await mta.ConnectEventAsync("192.0.2.10"));
         Assert.Equal("c", await MessageAsync(mta, "held"));
         var replies = await mta.EndOfMessageAsync();
         Assert.StartsWith("q:", replies[0], StringComparison.Ordinal);

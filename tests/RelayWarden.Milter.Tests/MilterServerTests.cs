@@ -16,9 +16,11 @@ public class MilterServerTests
         Assert.Equal(MilterProtocol.ActionQuarantine | MilterProtocol.ActionSetSymbolList, BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(4)));
         uint protocol = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(8));
         Assert.NotEqual(0u, protocol & MilterProtocol.NoBody);
-        // "No reply" only where the answer never changes (connect, each header): MAIL, RCPT, end of
-        // headers and end of message are always answered.
-        Assert.Equal(MilterProtocol.NoReplyHeader | MilterProtocol.NoReplyConnect, protocol & (0xFF000u | 0x80u));
+        // No connect event (the client address comes with MAIL's macros); "no reply" to each header
+        // and to MAIL (a refused sender is the answer to each RCPT). RCPT, end of headers and end of
+        // message are always answered.
+        Assert.NotEqual(0u, protocol & MilterProtocol.NoConnect);
+        Assert.Equal(MilterProtocol.NoReplyHeader | MilterProtocol.NoReplyConnect | MilterProtocol.NoReplyMail, protocol & (0xFF000u | 0x80u));
     }
 
     [Fact]
@@ -41,7 +43,7 @@ public class MilterServerTests
         // Every stage names at least one macro (an empty list would make Postfix send its defaults).
         Assert.Equal(new uint[] { 0, 1, 2, 3, 4, 5, 6 }, lists.Keys.Order().ToArray());
         Assert.All(lists.Values, names => Assert.NotEqual("", names));
-        Assert.Equal("i {auth_authen}", lists[2]);
+        Assert.Equal("i {auth_authen} {client_addr}", lists[2]);
         Assert.Equal("{client_addr}", lists[0]);
     }
 
@@ -54,11 +56,16 @@ public class MilterServerTests
         var data = await mta.NegotiateAsync(actionsOffer: 0xFF); // no SMFIF_SETSYMLIST
         Assert.Equal(12, data.Length);
         Assert.Equal(MilterProtocol.ActionQuarantine, BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(4)));
-        // No connect event: the client address comes from the {client_addr} macro.
+        // Without macro lists the connect event is kept (its macros are where the address surely comes).
+        Assert.Equal(0u, mta.Protocol & MilterProtocol.NoConnect);
+        // A connect event without its packet: the client address comes from the {client_addr} macro.
         await mta.MacrosAsync('C', "j", "mx.example", "{client_addr}", "203.0.113.50");
         await mta.MacrosAsync('M', "i", "4Xk2", "{auth_authen}", "alice@acme.example", "{mail_addr}", "alice@acme.example");
-        Assert.Equal("c", await mta.MailAsync("<alice@acme.example>"));
-        Assert.Equal("y:550 5.7.1 Envelope sender not authorized for your account", await mta.MailAsync("<ceo@globex.example>"));
+        Assert.Equal("(no reply)", await mta.MailAsync("<alice@acme.example>"));
+        Assert.Equal("c", await mta.RcptAsync("<bob@customer.example>"));
+        await mta.SendAsync((byte)'A', []);
+        Assert.Equal("(no reply)", await mta.MailAsync("<ceo@globex.example>"));
+        Assert.Equal("y:550 5.7.1 Envelope sender not authorized for your account", await mta.RcptAsync("<bob@customer.example>"));
     }
 
     [Fact]
@@ -68,8 +75,8 @@ public class MilterServerTests
         await using var _ = server;
         using var mta = await MilterTestClient.ConnectAsync(server);
         await mta.NegotiateAsync();
-        Assert.Equal("(no reply)", await mta.ConnectEventAsync("198.51.100.7"));
-        Assert.Equal("c", await mta.MailAsync("<>"));
+        Assert.Equal("(not sent)", await mta.ConnectEventAsync("198.51.100.7"));
+        Assert.Equal("(no reply)", await mta.MailAsync("<>"));
         Assert.Equal("c", await mta.RcptAsync("<victim@customer.example>"));
         Assert.Equal("(no reply)", await mta.HeaderAsync("Sender", " noreply@trial-p.example"));
         Assert.Equal("(no reply)", await mta.HeaderAsync("From", " Globex <security@globex.example>"));
@@ -84,9 +91,9 @@ public class MilterServerTests
         await using var _ = server;
         using var mta = await MilterTestClient.ConnectAsync(server);
         await mta.NegotiateAsync();
-        Assert.Equal("(no reply)", await mta.ConnectEventAsync("203.0.113.50"));
+        Assert.Equal("(not sent)", await mta.ConnectEventAsync("203.0.113.50"));
         await mta.MacrosAsync('M', "{auth_authen}", "alice@acme.example", "i", "4Xk2");
-        Assert.Equal("c", await mta.MailAsync("<alice@acme.example>"));
+        Assert.Equal("(no reply)", await mta.MailAsync("<alice@acme.example>"));
         Assert.Equal("c", await mta.RcptAsync("<bob@customer.example>"));
         Assert.Equal("(no reply)", await mta.HeaderAsync("From", " Alice <alice@acme.example>"));
         Assert.Equal("a", await mta.EndOfHeadersAsync()); // accept: nothing left to decide, no body or end-of-message events
@@ -98,8 +105,8 @@ public class MilterServerTests
         var (server, _) = MilterTestClient.StartServer();
         await using var _ = server;
         using var mta = await MilterTestClient.ConnectAsync(server);
-        await mta.NegotiateAsync(protocolOffer: 0x37F); // an older MTA: no SMFIP_NR_* offered
-        Assert.Equal(0u, mta.Protocol & (MilterProtocol.NoReplyHeader | MilterProtocol.NoReplyConnect));
+        await mta.NegotiateAsync(protocolOffer: 0x37F, actionsOffer: 0xFF); // an older MTA: no SMFIP_NR_* offered, no macro lists
+        Assert.Equal(0u, mta.Protocol & (MilterProtocol.NoReplyHeader | MilterProtocol.NoReplyConnect | MilterProtocol.NoReplyMail | MilterProtocol.NoConnect));
         Assert.Equal("c", await mta.ConnectEventAsync("192.0.2.10"));
         Assert.Equal("c", await mta.MailAsync("<alice@acme.example>"));
         Assert.Equal("c", await mta.HeaderAsync("From", " ceo@globex.example"));
@@ -107,12 +114,29 @@ public class MilterServerTests
     }
 
     [Fact]
-    public async Task Envelope_sender_of_another_tenant_is_refused_at_MAIL()
+    public async Task Envelope_sender_of_another_tenant_is_refused_at_each_RCPT_when_MAIL_gets_no_reply()
     {
         var (server, _) = MilterTestClient.StartServer();
         await using var _ = server;
         using var mta = await MilterTestClient.ConnectAsync(server);
         await mta.NegotiateAsync();
+        await mta.ConnectEventAsync("203.0.113.50");
+        await mta.MacrosAsync('M', "{auth_authen}", "alice@acme.example");
+        Assert.Equal("(no reply)", await mta.MailAsync("<ceo@globex.example>"));
+        Assert.Equal("y:550 5.7.1 Envelope sender not authorized for your account", await mta.RcptAsync("<bob@customer.example>"));
+        Assert.Equal("y:550 5.7.1 Envelope sender not authorized for your account", await mta.RcptAsync("<carol@customer.example>"));
+        await mta.SendAsync((byte)'A', []);
+        Assert.Equal("(no reply)", await mta.MailAsync("<alice@acme.example>")); // the next message starts afresh
+        Assert.Equal("c", await mta.RcptAsync("<bob@customer.example>"));
+    }
+
+    [Fact]
+    public async Task Envelope_sender_of_another_tenant_is_refused_at_MAIL_by_an_MTA_that_wants_every_reply()
+    {
+        var (server, _) = MilterTestClient.StartServer();
+        await using var _ = server;
+        using var mta = await MilterTestClient.ConnectAsync(server);
+        await mta.NegotiateAsync(protocolOffer: 0x1FFFFF & ~MilterProtocol.NoReplyMail);
         await mta.ConnectEventAsync("203.0.113.50");
         await mta.MacrosAsync('M', "{auth_authen}", "alice@acme.example");
         Assert.Equal("y:550 5.7.1 Envelope sender not authorized for your account", await mta.MailAsync("<ceo@globex.example>"));
@@ -138,14 +162,14 @@ public class MilterServerTests
         using var mta = await MilterTestClient.ConnectAsync(server);
         await mta.NegotiateAsync();
         await mta.ConnectEventAsync("192.0.2.10");
-        Assert.Equal("c", await mta.MailAsync("<alice@acme.example>"));
+        Assert.Equal("(no reply)", await mta.MailAsync("<alice@acme.example>"));
         Assert.Equal("(no reply)", await mta.HeaderAsync("From", " ceo@globex.example"));
         await mta.SendAsync((byte)'A', []); // abort: no reply expected
-        Assert.Equal("c", await mta.MailAsync("<alice@acme.example>"));
+        Assert.Equal("(no reply)", await mta.MailAsync("<alice@acme.example>"));
         Assert.Equal("c", await mta.RcptAsync("<bob@customer.example>"));
         Assert.Equal("(no reply)", await mta.HeaderAsync("From", " alice@acme.example"));
         Assert.Equal("a", await mta.EndOfHeadersAsync()); // the aborted message's From is forgotten
-        Assert.Equal("c", await mta.MailAsync("<alice@acme.example>")); // the next message on the connection starts afresh
+        Assert.Equal("(no reply)", await mta.MailAsync("<alice@acme.example>")); // the next message on the connection starts afresh
     }
 
     [Fact]
@@ -232,8 +256,9 @@ public class MilterServerTests
         using var hostile = await MilterTestClient.ConnectAsync(server);
         await hostile.SendRawAsync([0x7F, 0xFF, 0xFF, 0xFF, (byte)'L', 1, 2, 3]);
         Assert.True(await hostile.IsClosedAsync());
-        Assert.Equal("(no reply)", await good.ConnectEventAsync("192.0.2.10"));
-        Assert.Equal("c", await good.MailAsync("<alice@acme.example>"));
+        Assert.Equal("(not sent)", await good.ConnectEventAsync("192.0.2.10"));
+        Assert.Equal("(no reply)", await good.MailAsync("<alice@acme.example>"));
+        Assert.Equal("c", await good.RcptAsync("<bob@customer.example>"));
     }
 
     [Fact]
@@ -249,14 +274,14 @@ public class MilterServerTests
         while (!silentClosed.IsCompleted)
         {
             // The busy peer keeps talking (within its timeout) while the silent one is dropped.
-            Assert.Equal("c", await busy.MailAsync("<alice@acme.example>"));
+            Assert.Equal("c", await busy.AskAsync((byte)'U', MilterTestClient.Z("NOOP")));
             exchanges++;
             await Task.Delay(50);
         }
 
         Assert.True(await silentClosed);
         Assert.True(exchanges >= 2, $"only {exchanges} exchanges before the silent peer was dropped");
-        Assert.Equal("c", await busy.MailAsync("<alice@acme.example>"));
+        Assert.Equal("c", await busy.AskAsync((byte)'U', MilterTestClient.Z("NOOP")));
     }
 
     [Fact]
@@ -269,7 +294,7 @@ public class MilterServerTests
         var cut = await MilterTestClient.ConnectAsync(server);
         await cut.SendRawAsync([0, 0, 0, 50, (byte)'M', (byte)'<']); // promises 50 octets, sends 2, hangs up
         cut.Dispose();
-        Assert.Equal("c", await good.MailAsync("<alice@acme.example>"));
+        Assert.Equal("c", await good.AskAsync((byte)'U', MilterTestClient.Z("NOOP")));
         await Task.Delay(200);
         Assert.Equal(1, server.Connections);
     }
@@ -327,7 +352,7 @@ public class MilterServerTests
             Assert.Equal(UnixFileMode.OtherWrite, OperatingSystem.IsWindows() ? UnixFileMode.OtherWrite : File.GetUnixFileMode(path) & UnixFileMode.OtherWrite);
             using var mta = await MilterTestClient.ConnectAsync(server);
             await mta.NegotiateAsync();
-            Assert.Equal("(no reply)", await mta.ConnectEventAsync("192.0.2.10"));
+            Assert.Equal("c", await mta.AskAsync((byte)'U', MilterTestClient.Z("NOOP")));
         }
 
         Assert.False(File.Exists(path));

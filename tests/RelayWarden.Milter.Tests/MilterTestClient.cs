@@ -174,12 +174,36 @@ internal sealed class MilterTestClient : IDisposable
 
     public static byte[] Z(params string[] parts) => Encoding.UTF8.GetBytes(string.Concat(parts.Select(p => p + "\0")));
 
-    public Task<string> ConnectEventAsync(string ip) =>
-        EventAsync((byte)'C', [.. Encoding.ASCII.GetBytes("mua.example\0"), (byte)'4', 0x30, 0x39, .. Encoding.ASCII.GetBytes(ip + "\0")], MilterProtocol.NoReplyConnect);
+    /// <summary>
+    /// The SMTP client connected from <paramref name="ip"/>: the connect event, or, when the milter
+    /// negotiated SMFIP_NOCONNECT, "(not sent)" and the address goes with every MAIL's macros as
+    /// Postfix sends {client_addr} when it is on the MAIL macro list.
+    /// </summary>
+    public Task<string> ConnectEventAsync(string ip)
+    {
+        if ((Protocol & MilterProtocol.NoConnect) != 0)
+        {
+            _clientAddr = ip;
+            return Task.FromResult("(not sent)");
+        }
+
+        return EventAsync((byte)'C', [.. Encoding.ASCII.GetBytes("mua.example\0"), (byte)'4', 0x30, 0x39, .. Encoding.ASCII.GetBytes(ip + "\0")], MilterProtocol.NoReplyConnect);
+    }
+
+    private string? _clientAddr;
 
     public Task MacrosAsync(char stage, params string[] pairs) => SendAsync((byte)'D', [(byte)stage, .. Z(pairs)]);
 
-    public Task<string> MailAsync(string from) => AskAsync((byte)'M', Z(from));
+    /// <summary>MAIL: "(no reply)" when the milter negotiated SMFIP_NR_MAIL.</summary>
+    public async Task<string> MailAsync(string from)
+    {
+        if (_clientAddr is { } ip)
+        {
+            await MacrosAsync('M', "{client_addr}", ip);
+        }
+
+        return await EventAsync((byte)'M', Z(from), MilterProtocol.NoReplyMail);
+    }
 
     public Task<string> RcptAsync(string to) => AskAsync((byte)'R', Z(to));
 
