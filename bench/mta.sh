@@ -6,12 +6,12 @@
 # run in alternating rounds (the machine's noise hits all of them) and the medians are printed:
 # messages/second, the whole machine's busy CPU per message (/proc/stat), the ratios to (a), and
 # RelayWarden's own CPU per message. Loopback only; bounded in count and time.
-#   bench/mta.sh [messages] [rounds]        (default 2000 messages, 3 rounds)
+#   bench/mta.sh [messages] [rounds]        (default 2000 messages, 5 rounds)
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$PWD"
 messages="${1:-2000}"
-rounds="${2:-3}"
+rounds="${2:-5}"
 sessions=20
 size=4096
 tmp="$(mktemp -d /tmp/relaywarden-mta.XXXXXX)"
@@ -80,27 +80,38 @@ run warm $((base + 1)) 2000 "$sessions" >/dev/null
 run warm $((base + 4)) 2000 "$sessions" >/dev/null
 run warm $((base + 2)) 2000 "$sessions" >/dev/null
 
-median() { tr ' ' '\n' <<<"$*" | grep -v '^$' | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
-declare -A rate cpu rw
+rows="$tmp/rounds.txt"; : >"$rows"
 setups=("alone|$((base + 3))|$sessions|$messages" "milter|$((base + 1))|$sessions|$messages" "milter-unix|$((base + 4))|$sessions|$messages"
   "policy|$((base + 2))|$sessions|$messages" "alone-1|$((base + 3))|1|200" "milter-1|$((base + 1))|1|200")
 for round in $(seq 1 "$rounds"); do
   log "round $round/$rounds: $messages messages, $sessions sessions, $size-byte messages (and 200 in one session)"
   for setup in "${setups[@]}"; do
     IFS='|' read -r name port parallel count <<<"$setup"
-    read -r r c w < <(run "$name" "$port" "$count" "$parallel")
-    rate[$name]+="$r "; cpu[$name]+="$c "; rw[$name]+="$w "
+    echo "$round $name $(run "$name" "$port" "$count" "$parallel")" >>"$rows"
   done
 done
 
+# Each setup is compared with Postfix alone *in the same round* (the machine's speed drifts between
+# rounds by up to a third); the table gives the medians of those paired ratios and differences.
+python3 - "$rows" "$rounds" <<'PY'
+import sys, statistics as st
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+by = {}
+for r, name, rate, cpu, rw in rows:
+    by.setdefault(name, {})[int(r)] = (float(rate), float(cpu), float(rw))
+print(f"\nmedians of {sys.argv[2]} alternating rounds; ratio and +CPU against Postfix alone in the same round (msgs/s of each round in brackets)")
+print(f"{'setup':<30} {'msgs/s':>8} {'CPU ms/msg':>11} {'ratio':>6} {'+CPU ms/msg':>12} {'RelayWarden ms/msg':>19}   rounds")
+labels = [("(a) Postfix alone", "alone", "alone"), ("(b) + milter (TCP)", "milter", "alone"), ("(b') + milter (Unix socket)", "milter-unix", "alone"),
+          ("(c) + policy server (TCP)", "policy", "alone"), ("one session, Postfix alone", "alone-1", None), ("one session, + milter (TCP)", "milter-1", "alone-1")]
+for label, name, base in labels:
+    runs = by.get(name, {})
+    rate = st.median(v[0] for v in runs.values()); cpu = st.median(v[1] for v in runs.values()); rw = st.median(v[2] for v in runs.values())
+    ratio = extra = ""
+    if base:
+        pairs = [(v, by[base][r]) for r, v in runs.items() if r in by.get(base, {})]
+        ratio = f"{st.median(v[0] / a[0] for v, a in pairs):.2f}"
+        extra = f"{st.median(v[1] - a[1] for v, a in pairs):+.2f}"
+    print(f"{label:<30} {rate:>8.0f} {cpu:>11.2f} {ratio:>6} {extra:>12} {rw:>19.3f}   [{' '.join(f'{runs[r][0]:.0f}' for r in sorted(runs))}]")
+PY
 rejected=$(grep -c 'milter-reject\|Recipient address rejected' "$tmp/postfix/maillog" 2>/dev/null || true)
-a_rate=$(median ${rate[alone]}); a_cpu=$(median ${cpu[alone]})
-printf '\nmedians of %s alternating rounds (msgs/s of each round in brackets)\n' "$rounds"
-printf '%-30s %10s %12s %8s %13s %18s   %s\n' "setup" "msgs/s" "CPU ms/msg" "ratio" "+CPU ms/msg" "RelayWarden ms/msg" "rounds"
-for row in "(a) Postfix alone|alone" "(b) + milter (TCP)|milter" "(b') + milter (Unix socket)|milter-unix" "(c) + policy server (TCP)|policy" \
-  "one session, Postfix alone|alone-1" "one session, + milter (TCP)|milter-1"; do
-  IFS='|' read -r label name <<<"$row"
-  python3 -c "import sys; n,r,c,ar,ac,w,all=sys.argv[1],float(sys.argv[2]),float(sys.argv[3]),float(sys.argv[4]),float(sys.argv[5]),sys.argv[6],sys.argv[7]; one=n.startswith('one'); print(f'{n:<30} {r:>10.0f} {c:>12.2f} {\"\" if one else f\"{r/ar:.2f}\":>8} {\"\" if one else f\"{c-ac:+.2f}\":>13} {w:>18}   [{all.strip()}]')" \
-    "$label" "$(median ${rate[$name]})" "$(median ${cpu[$name]})" "$a_rate" "$a_cpu" "$(median ${rw[$name]})" "${rate[$name]}"
-done
 echo "refusals logged by Postfix (should be 0): $rejected"

@@ -20,6 +20,7 @@ public sealed class MilterSession
     // The two macros read (any others the MTA sends are skipped without becoming strings).
     private string? _authAuthen;
     private string? _clientAddr;
+    private IPAddress? _clientAddrIp; // _clientAddr parsed once (it comes again with every MAIL)
     private readonly List<string> _recipients = [];
     private readonly ArrayBufferWriter<byte> _header = new(4096);
     private IPAddress? _client;
@@ -78,7 +79,7 @@ public sealed class MilterSession
                 return true;
             case MilterProtocol.Mail:
                 ResetMessage();
-                _mailFrom = string.Join(' ', Strings(data));
+                _mailFrom = Joined(data);
                 if (_noReplyMail)
                 {
                     // MAIL gets no reply (one round trip less a message): a refused sender is the
@@ -104,7 +105,7 @@ public sealed class MilterSession
                 replies.Add(refusal.Reply);
                 return true;
             case MilterProtocol.Rcpt:
-                string recipient = Strings(data).FirstOrDefault() ?? string.Empty;
+                string recipient = First(data);
                 var verdict = _engine().EvaluateRecipient(Submission(), recipient);
                 LastVerdict = verdict;
                 if (verdict.Action == VerdictAction.Relay || verdict.Action == VerdictAction.Hold)
@@ -163,6 +164,7 @@ public sealed class MilterSession
                 ResetMessage();
                 _authAuthen = null;
                 _clientAddr = null;
+                _clientAddrIp = null;
                 _client = null;
                 return true;
             case MilterProtocol.Quit:
@@ -219,7 +221,7 @@ public sealed class MilterSession
 
     private Submission Submission() => new()
     {
-        ClientIp = _client ?? (_clientAddr is { } addr && IPAddress.TryParse(addr, out var ip) ? ip : null),
+        ClientIp = _client ?? _clientAddrIp,
         AuthLogin = Login,
         MailFrom = _mailFrom ?? "<>",
         Recipients = _recipients,
@@ -327,7 +329,11 @@ public sealed class MilterSession
             }
             else if (name.SequenceEqual("client_addr"u8))
             {
-                _clientAddr = Encoding.UTF8.GetString(value);
+                if (_clientAddr is null || !Ascii.Equals(value, _clientAddr))
+                {
+                    _clientAddr = Encoding.UTF8.GetString(value);
+                    _clientAddrIp = IPAddress.TryParse(_clientAddr, out var ip) ? ip : null;
+                }
             }
         }
     }
@@ -410,22 +416,28 @@ public sealed class MilterSession
         _header.Write("\r\n"u8);
     }
 
-    private static List<string> Strings(ReadOnlySpan<byte> data)
+    // MAIL and RCPT data: the address, then its ESMTP parameters, each NUL-terminated.
+    private static string First(ReadOnlySpan<byte> data)
     {
-        var result = new List<string>(2);
-        while (!data.IsEmpty)
-        {
-            int nul = data.IndexOf((byte)0);
-            var part = nul < 0 ? data : data[..nul];
-            result.Add(Encoding.UTF8.GetString(part));
-            if (nul < 0)
-            {
-                break;
-            }
+        int nul = data.IndexOf((byte)0);
+        return Encoding.UTF8.GetString(nul < 0 ? data : data[..nul]);
+    }
 
-            data = data[(nul + 1)..];
+    /// <summary>The NUL-separated strings joined with spaces ("&lt;a@b&gt; SIZE=100").</summary>
+    private static string Joined(ReadOnlySpan<byte> data)
+    {
+        if (!data.IsEmpty && data[^1] == 0)
+        {
+            data = data[..^1];
         }
 
-        return result;
+        if (data.IndexOf((byte)0) < 0)
+        {
+            return Encoding.UTF8.GetString(data);
+        }
+
+        byte[] copy = data.ToArray();
+        copy.AsSpan().Replace((byte)0, (byte)' ');
+        return Encoding.UTF8.GetString(copy);
     }
 }

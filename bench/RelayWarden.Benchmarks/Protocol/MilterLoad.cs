@@ -67,18 +67,31 @@ public static class MilterLoad
         await SendAsync(socket, (byte)'O', optneg);
         var reply = await ReadAsync(socket);
         uint protocol = BinaryPrimitives.ReadUInt32BigEndian(reply.AsSpan(13)); // length(4) command(1) version(4) actions(4) protocol(4)
+        bool noConnect = (protocol & 0x01) != 0;
         bool noReplyConnect = (protocol & 0x1000) != 0;
+        bool noReplyMail = (protocol & 0x4000) != 0;
         bool noReplyHeader = (protocol & 0x80) != 0;
 
-        await SendAsync(socket, (byte)'D', [(byte)'C', .. Z("j", "mx.example", "{daemon_name}", "smtpd")]);
-        await SendAsync(socket, (byte)'C', [.. Encoding.ASCII.GetBytes("mua.example\0"), (byte)'4', 0x30, 0x39, .. Encoding.ASCII.GetBytes("127.0.0.1\0")]);
-        if (!noReplyConnect)
+        if (!noConnect)
         {
-            await ReadAsync(socket);
+            await SendAsync(socket, (byte)'D', [(byte)'C', .. Z("j", "mx.example", "{daemon_name}", "smtpd")]);
+            await SendAsync(socket, (byte)'C', [.. Encoding.ASCII.GetBytes("mua.example\0"), (byte)'4', 0x30, 0x39, .. Encoding.ASCII.GetBytes("127.0.0.1\0")]);
+            if (!noReplyConnect)
+            {
+                await ReadAsync(socket);
+            }
         }
 
-        await SendAsync(socket, (byte)'D', [(byte)'M', .. Z("i", "4Xk2", "{auth_authen}", "")]);
-        await AskAsync(socket, (byte)'M', Z("<alice@bench.example>"));
+        await SendAsync(socket, (byte)'D', [(byte)'M', .. Z("i", "4Xk2", "{auth_authen}", "", "{client_addr}", "127.0.0.1")]);
+        if (noReplyMail)
+        {
+            await SendAsync(socket, (byte)'M', Z("<alice@bench.example>"));
+        }
+        else
+        {
+            await AskAsync(socket, (byte)'M', Z("<alice@bench.example>"));
+        }
+
         await AskAsync(socket, (byte)'R', Z("<bob@customer.example>"));
         foreach (var header in s_headers)
         {
