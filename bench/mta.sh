@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # MTA-integration benchmark (issue 5): Postfix relaying smtp-source load (20 parallel sessions,
-# 4 KB messages, one message per session) to smtp-sink (a) alone, (b) with the RelayWarden milter
-# over TCP, (b') the milter over a Unix socket (a second RelayWarden), (c) with the RelayWarden
-# policy server; then one session alone through (a) and (b) to catch delayed-ACK stalls. The setups
-# run in alternating rounds (the machine's noise hits all of them) and the medians are printed:
-# messages/second, the whole machine's busy CPU per message (/proc/stat), the ratios to (a), and
-# RelayWarden's own CPU per message. Loopback only; bounded in count and time.
+# 4 KB messages, one message per session) to smtp-sink (a) alone, (z) with a null milter that skips
+# every event (bench/null-milter.c: the floor of Postfix's milter client), (b) with the RelayWarden
+# milter over TCP, (b') the milter over a Unix socket (a second RelayWarden), (c) with the
+# RelayWarden policy server; then one session alone through (a) and (b) to catch delayed-ACK
+# stalls. The setups run in alternating rounds; each is compared with Postfix alone in the same
+# round and the medians are printed: messages/second, the whole machine's busy CPU per message
+# (/proc/stat), the ratio and added CPU against (a), the filter's own CPU per message, and what the
+# MTA and the kernel added besides. Loopback only; bounded in count and time.
 #   bench/mta.sh [messages] [rounds]        (default 2000 messages, 5 rounds)
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -19,8 +21,8 @@ chmod 755 "$tmp"
 pids=()
 source "$root/bench/lib.sh"
 trap bench_cleanup EXIT
-require_tools smtp-source smtp-sink postfix python3 dotnet
-rw_jiffies() { local t=0 p; for p in "$rw_pid" "${rw2_pid:-}"; do [ -n "$p" ] && t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }   # RelayWarden's own user+system time (both instances)
+require_tools smtp-source smtp-sink postfix python3 dotnet cc
+rw_jiffies() { local t=0 p; for p in "$rw_pid" "${rw2_pid:-}" "${null_pid:-}"; do [ -n "$p" ] && t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }   # the filters' own user+system time (both RelayWarden instances and the null milter; only one is busy at a time)
 queue_empty() { [ -z "$(find "$tmp/postfix/queue/incoming" "$tmp/postfix/queue/active" "$tmp/postfix/queue/maildrop" -type f 2>/dev/null | head -n 1)" ]; }
 
 # RelayWarden with only the milter and policy listeners; the sending tenant owns 127.0.0.1.
@@ -55,9 +57,17 @@ for _ in $(seq 1 600); do [ -S "$tmp/milter.sock" ] && break; sleep 0.1; done
 smtp-sink -u postfix 127.0.0.1:$sink_port 1000 >/dev/null 2>&1 &
 pids+=($!)
 
-base=$(free_run 4)
+# The floor: a milter that skips every event it may (bench/null-milter.c), on its own smtpd port.
+null_port=$(free_port)
+cc -O2 -pthread -o "$tmp/null-milter" "$root/bench/null-milter.c" || exit 1
+"$tmp/null-milter" 127.0.0.1 "$null_port" &
+null_pid=$!
+pids+=($null_pid)
+
+base=$(free_run 6)
 log "starting a private Postfix on 127.0.0.1:$base-$((base + 3))"
-export POSTFIX_EXTRA_MASTER="127.0.0.1:$((base + 4)) inet n - n - - smtpd -o smtpd_milters=unix:$tmp/milter.sock -o smtpd_relay_restrictions=permit_mynetworks,reject"
+export POSTFIX_EXTRA_MASTER="127.0.0.1:$((base + 4)) inet n - n - - smtpd -o smtpd_milters=unix:$tmp/milter.sock -o smtpd_relay_restrictions=permit_mynetworks,reject
+127.0.0.1:$((base + 5)) inet n - n - - smtpd -o smtpd_milters=inet:127.0.0.1:$null_port -o smtpd_relay_restrictions=permit_mynetworks,reject"
 postfix_instance start "$tmp/postfix" "$base" "$sink_port" \
   "inet:127.0.0.1:$milter_port" "inet:127.0.0.1:$policy_port" || exit 1
 
@@ -78,11 +88,12 @@ run() {
 run warm $((base + 3)) 500 "$sessions" >/dev/null
 run warm $((base + 1)) 2000 "$sessions" >/dev/null
 run warm $((base + 4)) 2000 "$sessions" >/dev/null
+run warm $((base + 5)) 1000 "$sessions" >/dev/null
 run warm $((base + 2)) 2000 "$sessions" >/dev/null
 
 rows="$tmp/rounds.txt"; : >"$rows"
-setups=("alone|$((base + 3))|$sessions|$messages" "milter|$((base + 1))|$sessions|$messages" "milter-unix|$((base + 4))|$sessions|$messages"
-  "policy|$((base + 2))|$sessions|$messages" "alone-1|$((base + 3))|1|200" "milter-1|$((base + 1))|1|200")
+setups=("alone|$((base + 3))|$sessions|$messages" "null|$((base + 5))|$sessions|$messages" "milter|$((base + 1))|$sessions|$messages" "milter-unix|$((base + 4))|$sessions|$messages"
+  "policy|$((base + 2))|$sessions|$messages" "alone-1|$((base + 3))|1|200" "null-1|$((base + 5))|1|200" "milter-1|$((base + 1))|1|200")
 for round in $(seq 1 "$rounds"); do
   log "round $round/$rounds: $messages messages, $sessions sessions, $size-byte messages (and 200 in one session)"
   for setup in "${setups[@]}"; do
@@ -100,18 +111,19 @@ by = {}
 for r, name, rate, cpu, rw in rows:
     by.setdefault(name, {})[int(r)] = (float(rate), float(cpu), float(rw))
 print(f"\nmedians of {sys.argv[2]} alternating rounds; ratio and +CPU against Postfix alone in the same round (msgs/s of each round in brackets)")
-print(f"{'setup':<30} {'msgs/s':>8} {'CPU ms/msg':>11} {'ratio':>6} {'+CPU ms/msg':>12} {'RelayWarden ms/msg':>19}   rounds")
-labels = [("(a) Postfix alone", "alone", "alone"), ("(b) + milter (TCP)", "milter", "alone"), ("(b') + milter (Unix socket)", "milter-unix", "alone"),
-          ("(c) + policy server (TCP)", "policy", "alone"), ("one session, Postfix alone", "alone-1", None), ("one session, + milter (TCP)", "milter-1", "alone-1")]
+print(f"{'setup':<30} {'msgs/s':>8} {'CPU ms/msg':>11} {'ratio':>6} {'+CPU ms/msg':>12} {'filter ms/msg':>14} {'MTA+kernel':>11}   rounds")
+labels = [("(a) Postfix alone", "alone", "alone"), ("(z) + null milter (TCP)", "null", "alone"), ("(b) + milter (TCP)", "milter", "alone"), ("(b') + milter (Unix socket)", "milter-unix", "alone"),
+          ("(c) + policy server (TCP)", "policy", "alone"), ("one session, Postfix alone", "alone-1", None), ("one session, + null milter", "null-1", "alone-1"), ("one session, + milter (TCP)", "milter-1", "alone-1")]
 for label, name, base in labels:
     runs = by.get(name, {})
     rate = st.median(v[0] for v in runs.values()); cpu = st.median(v[1] for v in runs.values()); rw = st.median(v[2] for v in runs.values())
-    ratio = extra = ""
+    ratio = extra = mta = ""
     if base:
         pairs = [(v, by[base][r]) for r, v in runs.items() if r in by.get(base, {})]
         ratio = f"{st.median(v[0] / a[0] for v, a in pairs):.2f}"
         extra = f"{st.median(v[1] - a[1] for v, a in pairs):+.2f}"
-    print(f"{label:<30} {rate:>8.0f} {cpu:>11.2f} {ratio:>6} {extra:>12} {rw:>19.3f}   [{' '.join(f'{runs[r][0]:.0f}' for r in sorted(runs))}]")
+        mta = f"{st.median(v[1] - a[1] - v[2] for v, a in pairs):+.2f}"  # what the MTA and the kernel added, the filter's own CPU taken out
+    print(f"{label:<30} {rate:>8.0f} {cpu:>11.2f} {ratio:>6} {extra:>12} {rw:>14.3f} {mta:>11}   [{' '.join(f'{runs[r][0]:.0f}' for r in sorted(runs))}]")
 PY
 rejected=$(grep -c 'milter-reject\|Recipient address rejected' "$tmp/postfix/maillog" 2>/dev/null || true)
 echo "refusals logged by Postfix (should be 0): $rejected"
