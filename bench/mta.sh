@@ -96,7 +96,11 @@ setups=("alone|$((base + 3))|$sessions|$messages" "null|$((base + 5))|$sessions|
   "policy|$((base + 2))|$sessions|$messages" "alone-1|$((base + 3))|1|200" "null-1|$((base + 5))|1|200" "milter-1|$((base + 1))|1|200")
 for round in $(seq 1 "$rounds"); do
   log "round $round/$rounds: $messages messages, $sessions sessions, $size-byte messages (and 200 in one session)"
-  for setup in "${setups[@]}"; do
+  order=("${setups[@]}")
+  if (( round % 2 == 0 )); then   # every other round in reverse order: a drift within the round hits both sides of a pair alike
+    order=(); for ((i = ${#setups[@]} - 1; i >= 0; i--)); do order+=("${setups[$i]}"); done
+  fi
+  for setup in "${order[@]}"; do
     IFS='|' read -r name port parallel count <<<"$setup"
     echo "$round $name $(run "$name" "$port" "$count" "$parallel")" >>"$rows"
   done

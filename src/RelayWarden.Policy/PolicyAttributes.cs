@@ -19,6 +19,20 @@ public static class PolicyAttributes
     public const string Instance = "instance";
     public const string EncryptionProtocol = "encryption_protocol";
 
+    /// <summary>The interned string for a value every request carries in a few forms (request type, stages, protocols), else null.</summary>
+    internal static string? CommonValue(ReadOnlySpan<byte> value) => value.Length switch
+    {
+        4 when value.SequenceEqual("RCPT"u8) => "RCPT",
+        4 when value.SequenceEqual("DATA"u8) => "DATA",
+        4 when value.SequenceEqual("SMTP"u8) => "SMTP",
+        5 when value.SequenceEqual("ESMTP"u8) => "ESMTP",
+        5 when value.SequenceEqual("PLAIN"u8) => "PLAIN",
+        5 when value.SequenceEqual("LOGIN"u8) => "LOGIN",
+        14 when value.SequenceEqual("END-OF-MESSAGE"u8) => "END-OF-MESSAGE",
+        19 when value.SequenceEqual("smtpd_access_policy"u8) => "smtpd_access_policy",
+        _ => null,
+    };
+
     /// <summary>The interned name for <paramref name="name"/>, or null when RelayWarden does not use it.</summary>
     internal static string? Lookup(ReadOnlySpan<byte> name) => name.Length switch
     {

@@ -126,6 +126,14 @@ public sealed class PolicyDecider
         {
             if (!_messages.TryGetValue(instance, out var tracked))
             {
+                // Forget the names of messages already taken from the front (they end about in the
+                // order they began), so the queue holds about the open messages, not every one since
+                // the last compaction (long-lived strings the collector would promote and scan).
+                while (_order.TryPeek(out string? head) && !_messages.ContainsKey(head))
+                {
+                    _order.Dequeue();
+                }
+
                 while (_messages.Count >= MaxTrackedMessages && _order.TryDequeue(out string? oldest))
                 {
                     _messages.Remove(oldest);

@@ -11,6 +11,10 @@ namespace RelayWarden.Policy;
 /// </summary>
 internal sealed class PolicyRequestReader(PolicyLimits limits)
 {
+    // The last value of each attribute on this connection: Postfix repeats most of them request
+    // after request (client, HELO, sender, login, the message's instance at RCPT and END-OF-MESSAGE),
+    // and an equal value is the same string again instead of a new one per request.
+    private readonly Dictionary<string, string> _last = new(ReferenceEqualityComparer.Instance as IEqualityComparer<string>);
     private bool _any;
     private bool _garbage;
     private int _attributes;
@@ -84,7 +88,7 @@ internal sealed class PolicyRequestReader(PolicyLimits limits)
         return result;
     }
 
-    private static bool TryAddAttribute(ReadOnlySpan<byte> line, PolicyRequest request)
+    private bool TryAddAttribute(ReadOnlySpan<byte> line, PolicyRequest request)
     {
         if (!line.IsEmpty && line[^1] == (byte)'\r')
         {
@@ -104,8 +108,29 @@ internal sealed class PolicyRequestReader(PolicyLimits limits)
         }
 
         var value = line[(equals + 1)..];
-        string text = value.IsEmpty ? string.Empty : Encoding.UTF8.GetString(value);
-        request.TryAdd(known, text);
+        request.TryAdd(known, Text(known, value));
         return true;
+    }
+
+    private string Text(string name, ReadOnlySpan<byte> value)
+    {
+        if (value.IsEmpty)
+        {
+            return string.Empty;
+        }
+
+        if (PolicyAttributes.CommonValue(value) is { } common)
+        {
+            return common;
+        }
+
+        if (_last.TryGetValue(name, out var last) && Ascii.Equals(value, last))
+        {
+            return last;
+        }
+
+        string text = Encoding.UTF8.GetString(value);
+        _last[name] = text;
+        return text;
     }
 }

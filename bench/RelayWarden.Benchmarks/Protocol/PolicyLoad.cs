@@ -101,6 +101,9 @@ public static partial class PolicyLoad
         }
 
         long cpuBefore = pid is { } watched ? CpuTicks(watched) : 0;
+        using var gcTrace = GcTrace.StartIfAsked();
+        int[] gcBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+        var pauseBefore = GC.GetTotalPauseDuration();
         var stop = Stopwatch.StartNew();
         var deadline = TimeSpan.FromSeconds(seconds);
         var latencies = new List<double>[connections];
@@ -216,6 +219,15 @@ public static partial class PolicyLoad
         double P(double q) => all.Length == 0 ? 0 : all[Math.Min(all.Length - 1, (int)(q * all.Length))];
         Console.WriteLine($"policy-load: {connections} connections ({(loop ? "one event-loop thread" : blocking ? "blocking threads" : "async tasks")}), {elapsed:F1} s, {all.Length} requests");
         Console.WriteLine($"  {all.Length / elapsed:F0} requests/s   p50 {P(0.50):F3} ms   p99 {P(0.99):F3} ms   p99.9 {P(0.999):F3} ms   max {all.LastOrDefault():F3} ms");
+        // Client and (in process) server share the process: its collections pause both.
+        Console.WriteLine($"  GC in the process ({(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC: `relaywarden serve` runs the server GC, DOTNET_gcServer=1): {GC.CollectionCount(0) - gcBefore[0]} gen0 / {GC.CollectionCount(1) - gcBefore[1]} gen1 / {GC.CollectionCount(2) - gcBefore[2]} gen2 collections, {(GC.GetTotalPauseDuration() - pauseBefore).TotalMilliseconds:F0} ms paused");
+        if (gcTrace is not null)
+        {
+            var info = GC.GetGCMemoryInfo(GCKind.Any);
+            Console.WriteLine($"  heap {info.HeapSizeBytes / 1048576.0:F1} MB, promoted by the last collection {info.PromotedBytes / 1048576.0:F1} MB, gen2 {info.GenerationInfo[2].SizeAfterBytes / 1048576.0:F1} MB, LOH {info.GenerationInfo[3].SizeAfterBytes / 1048576.0:F1} MB");
+        }
+
+        gcTrace?.Print(Console.Out);
         if (pid is { } measured && all.Length > 0)
         {
             Console.WriteLine($"  server CPU {(CpuTicks(measured) - cpuBefore) * 1e6 / 100 / all.Length:F1} µs per request");
