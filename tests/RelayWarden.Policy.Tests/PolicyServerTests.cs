@@ -50,6 +50,25 @@ public class PolicyServerTests
     }
 
     [Fact]
+    public async Task A_value_that_changes_between_requests_of_a_connection_is_read_anew()
+    {
+        // The reader reuses the string of a value equal to the connection's last one: a changed value
+        // (here the sender, then the login) must not be taken for the previous one.
+        await using var server = new PolicyTestServer();
+        using var connection = await server.ConnectAsync();
+        await connection.SendAsync(PolicyTestServer.Rcpt("203.0.113.9", "alice@acme.example", "bob@customer.example", login: "alice@acme.example"));
+        Assert.Equal("action=DUNNO", await connection.ReadAnswerAsync());
+        await connection.SendAsync(PolicyTestServer.Rcpt("203.0.113.9", "alice@acme.exampl", "bob@customer.example", login: "alice@acme.example"));
+        Assert.Equal("action=550 5.7.1 Envelope sender not authorized for your account", await connection.ReadAnswerAsync());
+        await connection.SendAsync(PolicyTestServer.Rcpt("203.0.113.9", "alice@acme.example", "bob@customer.example", login: "alice@acme.example"));
+        Assert.Equal("action=DUNNO", await connection.ReadAnswerAsync());
+        await connection.SendAsync(PolicyTestServer.Rcpt("203.0.113.9", "alice@acme.example", "bob@customer.example", login: "alice@acme.examplf"));
+        Assert.NotEqual("action=DUNNO", await connection.ReadAnswerAsync()); // a login of no tenant
+        await connection.SendAsync(PolicyTestServer.Rcpt("203.0.113.9", "alice@acme.example", "bob@customer.example"));
+        Assert.Equal("action=554 5.7.1 Relay access denied", await connection.ReadAnswerAsync());
+    }
+
+    [Fact]
     public async Task Persistent_connection_answers_many_requests_in_order()
     {
         await using var server = new PolicyTestServer();
