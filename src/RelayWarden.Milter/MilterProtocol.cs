@@ -28,6 +28,7 @@ public static class MilterProtocol
 
     // Replies to the MTA (SMFIR_*).
     public const byte ReplyAccept = (byte)'a';     // SMFIR_ACCEPT: accept the message, no more events
+    public const byte ReplyAddHeader = (byte)'h';  // SMFIR_ADDHEADER: name NUL value NUL (end of message only)
     public const byte ReplyContinue = (byte)'c';   // SMFIR_CONTINUE
     public const byte ReplyQuarantine = (byte)'q'; // SMFIR_QUARANTINE: put the message on hold (reason NUL)
     public const byte ReplyReject = (byte)'r';     // SMFIR_REJECT
@@ -35,6 +36,7 @@ public static class MilterProtocol
     public const byte ReplyCode = (byte)'y';       // SMFIR_REPLYCODE: "550 5.7.1 text" NUL
 
     // Actions we may take (SMFIF_*).
+    public const uint ActionAddHeaders = 0x01;     // SMFIF_ADDHDRS: the monitor header (policy.monitor_header)
     public const uint ActionQuarantine = 0x20;     // SMFIF_QUARANTINE
 
     /// <summary>SMFIF_SETSYMLIST: the MTA accepts macro lists after the negotiation reply (version 6).</summary>

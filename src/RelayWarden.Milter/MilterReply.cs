@@ -17,6 +17,13 @@ public readonly record struct MilterReply(byte Command, byte[] Data)
     /// <summary>SMFIR_QUARANTINE: hold the message (Postfix: the hold queue) with a reason.</summary>
     public static MilterReply Quarantine(string reason) => new(MilterProtocol.ReplyQuarantine, NulTerminated(reason));
 
+    /// <summary>
+    /// SMFIR_ADDHEADER: name NUL value NUL. With SMFIP_HDR_LEADSPC negotiated the value is written as it
+    /// follows the colon (its leading space included); otherwise the MTA puts the space in.
+    /// </summary>
+    public static MilterReply AddHeader(string name, string value, bool leadingSpace) =>
+        new(MilterProtocol.ReplyAddHeader, [.. NulTerminated(name), .. NulTerminated(leadingSpace ? " " + value : value)]);
+
     private static byte[] NulTerminated(string text)
     {
         // Milter replies are one line; '%' would be read as a format escape by some MTAs.

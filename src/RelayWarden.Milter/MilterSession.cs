@@ -27,6 +27,8 @@ public sealed class MilterSession
     private string? _mailFrom;
     private bool _headerOverflow;
     private Verdict? _held;
+    private MilterReply? _monitorHeader; // SMFIR_ADDHEADER at end of message (policy.monitor_header)
+    private bool _addHeaders;             // the MTA lets us add header fields (SMFIF_ADDHDRS)
     private (Verdict Verdict, MilterReply Reply)? _mailRefusal; // a refused sender, answered at each RCPT (SMFIP_NR_MAIL)
     private int _refusedRecipients;
     private readonly IMonitorGate? _monitor;
@@ -135,6 +137,15 @@ public sealed class MilterSession
                 }
 
                 var decided = Observe(Evaluate(SubmissionStage.Data));
+                if (decided.Action == VerdictAction.Relay && _addHeaders && _engine().Options.MonitorHeader is { } header &&
+                    MonitorHeader.Value(decided) is { } rules)
+                {
+                    // Relayed although a rule in monitor mode failed: the header is added at end of message.
+                    _monitorHeader = MilterReply.AddHeader(header, rules, _leadingSpace);
+                    Decide(decided, replies, "milter.data", started);
+                    return true;
+                }
+
                 if (decided.Action == VerdictAction.Relay)
                 {
                     // Nothing left to decide: SMFIR_ACCEPT spares the MTA the body and end-of-message round trips.
@@ -152,6 +163,11 @@ public sealed class MilterSession
                 if (_held is { } held)
                 {
                     replies.Add(MilterReply.Quarantine(MilterReplies.HoldReason(held)));
+                }
+
+                if (_monitorHeader is { } add)
+                {
+                    replies.Add(add);
                 }
 
                 replies.Add(MilterReply.Continue);
@@ -235,6 +251,7 @@ public sealed class MilterSession
         _header.Clear();
         _headerOverflow = false;
         _held = null;
+        _monitorHeader = null;
         _refusedRecipients = 0;
     }
 
@@ -262,7 +279,14 @@ public sealed class MilterSession
         uint Wanted = lists ? Always | MilterProtocol.NoConnect : Always;
         byte[] reply = lists ? s_negotiationWithLists.ToArray() : new byte[12];
         BinaryPrimitives.WriteUInt32BigEndian(reply, Math.Min(version, MilterProtocol.Version));
-        BinaryPrimitives.WriteUInt32BigEndian(reply.AsSpan(4), actions & (lists ? MilterProtocol.ActionQuarantine | MilterProtocol.ActionSetSymbolList : MilterProtocol.ActionQuarantine));
+        uint ours = MilterProtocol.ActionQuarantine | (lists ? MilterProtocol.ActionSetSymbolList : 0);
+        if (_engine().Options.MonitorHeader is not null)
+        {
+            ours |= MilterProtocol.ActionAddHeaders;
+        }
+
+        BinaryPrimitives.WriteUInt32BigEndian(reply.AsSpan(4), actions & ours);
+        _addHeaders = (actions & ours & MilterProtocol.ActionAddHeaders) != 0;
         BinaryPrimitives.WriteUInt32BigEndian(reply.AsSpan(8), protocol & Wanted);
         replies.Add(new MilterReply(MilterProtocol.OptionNegotiation, reply));
         _leadingSpace = (protocol & MilterProtocol.HeaderLeadingSpace) != 0;

@@ -5,7 +5,9 @@ namespace RelayWarden.Policy;
 /// <summary>
 /// The one Verdict-to-wire table of the policy-delegation door (Postfix access(5) actions):
 /// relay → <c>DUNNO</c> (no opinion: Postfix's own restrictions go on), reject → <c>5NN X.Y.Z text</c>
-/// (our exact code), defer → <c>DEFER_IF_PERMIT X.Y.Z text</c>, hold → <c>HOLD text</c>.
+/// (our exact code), defer → <c>DEFER_IF_PERMIT X.Y.Z text</c>, hold → <c>HOLD text</c>. A relay on
+/// which a rule in monitor mode failed is <c>PREPEND name: rules</c> at the message's first RCPT when
+/// <c>policy.monitor_header</c> names a field (<see cref="PolicyDecider"/>).
 /// </summary>
 public static class PolicyActions
 {

@@ -88,10 +88,11 @@ public sealed class PolicyDecider
         };
 
         var engine = _engine();
+        Verdict? atRecipient = null;
         if (state == "RCPT")
         {
             // The recipient stage first (who may relay at all, routing tricks), then account and envelope.
-            var atRecipient = engine.EvaluateRecipient(submission, $"<{recipient}>");
+            atRecipient = engine.EvaluateRecipient(submission, $"<{recipient}>");
             if (atRecipient.Action != VerdictAction.Relay)
             {
                 Track(request, recipient!, accepted: false);
@@ -103,6 +104,13 @@ public sealed class PolicyDecider
         if (state == "RCPT")
         {
             Track(request, recipient!, accepted: verdict.Action is VerdictAction.Relay or VerdictAction.Hold);
+
+            // A rule in monitor mode failed: mark the message (PREPEND works before the content
+            // arrives, so at RCPT; once a message, at its first recipient).
+            if (engine.Options.MonitorHeader is { } header && Join(MonitorHeader.Value(atRecipient!), MonitorHeader.Value(verdict)) is { } rules && FirstMark(request))
+            {
+                return ($"PREPEND {header}: {rules}", verdict);
+            }
         }
         else if (state == "END-OF-MESSAGE")
         {
@@ -158,6 +166,37 @@ public sealed class PolicyDecider
             {
                 tracked.Refused++;
             }
+        }
+    }
+
+    private static string? Join(string? first, string? second) =>
+        first is null ? second : second is null ? first : first + ", " + second;
+
+    // Messages (instances) already given their monitor header, the oldest forgotten first.
+    private readonly HashSet<string> _marked = new(StringComparer.Ordinal);
+    private readonly Queue<string> _markedOrder = new();
+
+    private bool FirstMark(PolicyRequest request)
+    {
+        if (request[PolicyAttributes.Instance] is not { Length: > 0 } instance)
+        {
+            return true;
+        }
+
+        lock (_gate)
+        {
+            if (!_marked.Add(instance))
+            {
+                return false;
+            }
+
+            _markedOrder.Enqueue(instance);
+            while (_markedOrder.Count > MaxTrackedMessages)
+            {
+                _marked.Remove(_markedOrder.Dequeue());
+            }
+
+            return true;
         }
     }
 

@@ -54,6 +54,25 @@ public class PostfixConformanceTests : IClassFixture<PostfixFixture>
     }
 
     [Theory]
+    [InlineData("milter")]
+    [InlineData("policy")]
+    public async Task T05_a_rule_in_monitor_mode_lets_the_message_through_marked_with_the_monitor_header(string door)
+    {
+        // sender.envelope.external is in monitor mode in the fixture: an envelope sender in a domain no
+        // tenant owns is relayed, and the milter (SMFIR_ADDHEADER) or the policy service (PREPEND) marks it.
+        int port = door == "milter" ? _postfix.MilterPort : _postfix.PolicyPort;
+        string marker = $"t05-{door}-{Guid.NewGuid():N}";
+        var (code, output) = await _postfix.SwaksAsync(port, Acme, null, "bounces@outside.example", "bob@customer.example",
+            null, "--header", $"Subject: {marker}", "--header", "From: alice@acme.example");
+        Assert.True(code == 0, output);
+        Assert.Null(PostfixFixture.Refusal(output));
+        string? delivered = await _postfix.WaitForSinkAsync(marker, TimeSpan.FromSeconds(30));
+        Assert.NotNull(delivered);
+        var marks = delivered.Split('\n').Where(l => l.StartsWith(PostfixFixture.MonitorHeaderName + ":", StringComparison.OrdinalIgnoreCase)).ToList();
+        Assert.Equal([$"{PostfixFixture.MonitorHeaderName}: sender.envelope.external"], marks.Select(l => l.TrimEnd('\r')));
+    }
+
+    [Theory]
     [InlineData(Unknown, null, "alice@acme.example", "normal.eml", true)]
     [InlineData(SelfTrial, null, "", "incident-2025-04.eml", true)]
     [InlineData(PartnerTrial, null, "", "incident-2025-04.eml", false)]

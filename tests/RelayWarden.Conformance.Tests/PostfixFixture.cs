@@ -28,6 +28,8 @@ public sealed class PostfixFixture : IAsyncLifetime
 
     public int PolicyPort => BothPort + 2;
 
+    public const string MonitorHeaderName = "X-RelayWarden-Monitor";
+
     public string SinkDirectory => Path.Combine(Directory, "sink");
 
     public string MaillogPath => Path.Combine(Directory, "maillog");
@@ -39,7 +41,14 @@ public sealed class PostfixFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var config = ConfigLoader.LoadFile(ConfigPath);
-        var engine = new SenderAuthorization(config.Directory, config.Blocklist, config.Policy, TimeProvider.System);
+        // One rule in monitor mode (an envelope sender in a domain no tenant owns is let through and
+        // marked) for the monitor-header scenario; the quickstart's other rules as they are.
+        var policy = config.Policy with
+        {
+            RuleActions = new Dictionary<string, RuleAction>(config.Policy.RuleActions) { [RuleIds.EnvelopeExternal] = RuleAction.Monitor },
+            MonitorHeader = MonitorHeaderName,
+        };
+        var engine = new SenderAuthorization(config.Directory, config.Blocklist, policy, TimeProvider.System);
         Milter = new MilterServer("inet:127.0.0.1:0", () => engine, MilterLimits.Default, NullLogger.Instance);
         Milter.Start();
         Policy = new RelayWarden.Policy.PolicyServer(new IPEndPoint(IPAddress.Loopback, 0), new RelayWarden.Policy.PolicyDecider(() => engine), RelayWarden.Policy.PolicyLimits.Default, NullLogger.Instance);

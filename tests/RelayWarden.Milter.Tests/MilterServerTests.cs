@@ -189,6 +189,33 @@ public class MilterServerTests
     }
 
     [Fact]
+    public async Task A_rule_in_monitor_mode_that_fails_adds_the_monitor_header_at_end_of_message()
+    {
+        var options = new PolicyOptions
+        {
+            RuleActions = new Dictionary<string, RuleAction> { ["sender.from.display-name"] = RuleAction.Monitor },
+            MonitorHeader = "X-RelayWarden-Monitor",
+        };
+        var (server, _) = MilterTestClient.StartServer(options: options);
+        await using var _ = server;
+        using var mta = await MilterTestClient.ConnectAsync(server);
+        var negotiated = await mta.NegotiateAsync();
+        Assert.NotEqual(0u, BinaryPrimitives.ReadUInt32BigEndian(negotiated.AsSpan(4)) & MilterProtocol.ActionAddHeaders);
+        await mta.ConnectEventAsync("192.0.2.10");
+        await mta.MailAsync("<alice@acme.example>");
+        Assert.Equal("c", await mta.RcptAsync("<bob@customer.example>"));
+        await mta.HeaderAsync("From", " \"security@globex.example\" <alice@acme.example>");
+        Assert.Equal("c", await mta.EndOfHeadersAsync()); // not "accept": the header comes at end of message
+        Assert.Equal(["h:X-RelayWarden-Monitor\0 sender.from.display-name", "c"], await mta.EndOfMessageAsync());
+
+        // The next message on the connection, nothing failed: accepted at end of headers, no header.
+        await mta.MailAsync("<alice@acme.example>");
+        await mta.RcptAsync("<bob@customer.example>");
+        await mta.HeaderAsync("From", " Alice <alice@acme.example>");
+        Assert.Equal("a", await mta.EndOfHeadersAsync());
+    }
+
+    [Fact]
     public async Task Folded_header_values_are_rebuilt_and_checked()
     {
         var (server, _) = MilterTestClient.StartServer();

@@ -69,6 +69,40 @@ public class PolicyServerTests
     }
 
     [Fact]
+    public async Task A_rule_in_monitor_mode_that_fails_prepends_the_monitor_header_once_a_message()
+    {
+        var options = new PolicyOptions
+        {
+            RuleActions = new Dictionary<string, RuleAction> { [RuleIds.EnvelopeOtherTenant] = RuleAction.Monitor },
+            MonitorHeader = "X-RelayWarden-Monitor",
+        };
+        await using var server = new PolicyTestServer(options);
+        using var connection = await server.ConnectAsync();
+        string spoofed = PolicyTestServer.Rcpt("203.0.113.9", "ceo@globex.example", "bob@customer.example", login: "alice@acme.example");
+        await connection.SendAsync(spoofed);
+        Assert.Equal("action=PREPEND X-RelayWarden-Monitor: sender.envelope.other-tenant", await connection.ReadAnswerAsync());
+        await connection.SendAsync(spoofed.Replace("bob@", "carol@", StringComparison.Ordinal)); // the same message's next recipient
+        Assert.Equal("action=DUNNO", await connection.ReadAnswerAsync());
+        await connection.SendAsync(spoofed.Replace("instance=1a2b.3c4d.5e6f.0", "instance=1a2b.3c4d.5e6f.1", StringComparison.Ordinal)); // the next message
+        Assert.Equal("action=PREPEND X-RelayWarden-Monitor: sender.envelope.other-tenant", await connection.ReadAnswerAsync());
+        await connection.SendAsync(spoofed.Replace("protocol_state=RCPT", "protocol_state=END-OF-MESSAGE", StringComparison.Ordinal)); // too late for PREPEND
+        Assert.Equal("action=DUNNO", await connection.ReadAnswerAsync());
+        await connection.SendAsync(PolicyTestServer.Rcpt("203.0.113.9", "alice@acme.example", "bob@customer.example", login: "alice@acme.example")
+            .Replace("instance=1a2b.3c4d.5e6f.0", "instance=1a2b.3c4d.5e6f.2", StringComparison.Ordinal)); // nothing failed
+        Assert.Equal("action=DUNNO", await connection.ReadAnswerAsync());
+    }
+
+    [Fact]
+    public async Task Without_a_monitor_header_a_rule_in_monitor_mode_changes_no_answer()
+    {
+        var options = new PolicyOptions { RuleActions = new Dictionary<string, RuleAction> { [RuleIds.EnvelopeOtherTenant] = RuleAction.Monitor } };
+        await using var server = new PolicyTestServer(options);
+        using var connection = await server.ConnectAsync();
+        await connection.SendAsync(PolicyTestServer.Rcpt("203.0.113.9", "ceo@globex.example", "bob@customer.example", login: "alice@acme.example"));
+        Assert.Equal("action=DUNNO", await connection.ReadAnswerAsync());
+    }
+
+    [Fact]
     public async Task Persistent_connection_answers_many_requests_in_order()
     {
         await using var server = new PolicyTestServer();

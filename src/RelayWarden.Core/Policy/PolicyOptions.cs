@@ -23,6 +23,15 @@ public sealed record PolicyOptions
     /// </summary>
     public int MaxRecipients { get; init; }
 
+    /// <summary>
+    /// <c>policy.monitor_header</c>: the name of a header field added to a message that is relayed
+    /// although a rule failed on it, because that rule is in <c>monitor</c> mode; its value lists the
+    /// rule ids. Added by the milter (at end of message) and the policy service (<c>PREPEND</c> at the
+    /// first RCPT of a message), so a rule being tried can be seen on the mail it would refuse. Default
+    /// null: no header (rule ids stay in the logs and records, not in mail that leaves).
+    /// </summary>
+    public string? MonitorHeader { get; init; }
+
     public static PolicyOptions Default { get; } = new();
 
     /// <summary>The action of a failing rule.</summary>

@@ -41,6 +41,9 @@ public sealed class SenderAuthorization
 
     public TenantDirectory Directory => _directory;
 
+    /// <summary>The settings this engine judges with.</summary>
+    public PolicyOptions Options => _options;
+
     /// <summary>Evaluates a submission at a stage. Never throws: a fault becomes an <c>engine.error</c> reason.</summary>
     public Verdict Evaluate(Submission submission, SubmissionStage stage)
     {

@@ -296,7 +296,7 @@ public static partial class ConfigLoader
             return PolicyOptions.Default;
         }
 
-        nodes.CheckKeys(map, "policy", "rule_actions", "error_action");
+        nodes.CheckKeys(map, "policy", "rule_actions", "error_action", "monitor_header");
         var actions = new Dictionary<string, RuleAction>(StringComparer.Ordinal);
         if (nodes.Mapping(YamlNodes.Get(map, "rule_actions"), "policy.rule_actions") is { } ruleMap)
         {
@@ -321,7 +321,24 @@ public static partial class ConfigLoader
         {
             RuleActions = actions,
             ErrorAction = nodes.Enum(YamlNodes.Get(map, "error_action"), "policy.error_action", s_ruleActions) ?? RuleAction.Defer,
+            MonitorHeader = MonitorHeaderName(nodes, YamlNodes.Get(map, "monitor_header")),
         };
+    }
+
+    private static string? MonitorHeaderName(YamlNodes nodes, YamlNode? node)
+    {
+        if (nodes.String(node, "policy.monitor_header") is not { Length: > 0 } name)
+        {
+            return null;
+        }
+
+        if (!MonitorHeader.IsValidName(name))
+        {
+            nodes.Error("policy.monitor_header", "not a header field name (printable ASCII without ':' or spaces, at most 76 characters)", node!);
+            return null;
+        }
+
+        return name;
     }
 
     private static Blocklist ReadBlocklist(YamlNodes nodes, YamlNode? node)

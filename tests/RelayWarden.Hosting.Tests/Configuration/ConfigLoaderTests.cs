@@ -223,6 +223,25 @@ public class ConfigLoaderTests
         Assert.Equal(RuleAction.Reject, config.Policy.ActionFor(RuleIds.FromMissing));
     }
 
+    [Fact]
+    public void The_monitor_header_is_read_and_off_by_default()
+    {
+        Assert.Null(ConfigLoader.Load("tenants:\n  - id: acme\n", Source).Policy.MonitorHeader);
+        var config = ConfigLoader.Load("policy:\n  monitor_header: X-RelayWarden-Monitor\ntenants:\n  - id: acme\n", Source);
+        Assert.Equal("X-RelayWarden-Monitor", config.Policy.MonitorHeader);
+    }
+
+    [Theory]
+    [InlineData("\"X Monitor\"")]
+    [InlineData("\"X-Monitor:\"")]
+    [InlineData("\"X-Ümlaut\"")]
+    public void A_monitor_header_that_is_not_a_field_name_is_refused(string name)
+    {
+        var error = Single($"policy:\n  monitor_header: {name}\ntenants:\n  - id: acme\n");
+        Assert.Equal("policy.monitor_header", error.Place);
+        Assert.Contains("header field name", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("{kind: ip, value: 192.0.2.1/24}", "blocklist[0].value", "host bits set")]
     [InlineData("{kind: domain, value: bad..example}", "blocklist[0].value", "not a valid domain")]
