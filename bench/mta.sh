@@ -128,6 +128,12 @@ for label, name, base in labels:
         extra = f"{st.median(v[1] - a[1] for v, a in pairs):+.2f}"
         mta = f"{st.median(v[1] - a[1] - v[2] for v, a in pairs):+.2f}"  # what the MTA and the kernel added, the filter's own CPU taken out
     print(f"{label:<30} {rate:>8.0f} {cpu:>11.2f} {ratio:>6} {extra:>12} {rw:>14.3f} {mta:>11}   [{' '.join(f'{runs[r][0]:.0f}' for r in sorted(runs))}]")
+print("\npaired ratios of each round (sorted), then the added CPU ms/msg of each round (sorted):")
+for label, name, base in labels:
+    if base and name in by:
+        pairs = sorted((v, by[base][r]) for r, v in by[name].items() if r in by.get(base, {}))
+        ratios = sorted(v[0] / a[0] for v, a in pairs); extras = sorted(v[1] - a[1] for v, a in pairs)
+        print(f"  {label:<28} {' '.join(f'{x:.2f}' for x in ratios)}   |   {' '.join(f'{x:+.2f}' for x in extras)}")
 PY
 rejected=$(grep -c 'milter-reject\|Recipient address rejected' "$tmp/postfix/maillog" 2>/dev/null || true)
 echo "refusals logged by Postfix (should be 0): $rejected"
