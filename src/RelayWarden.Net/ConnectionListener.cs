@@ -241,7 +241,10 @@ public sealed class ConnectionListener : IDoorListener
                 if (stream.QuickAckRequested)
                 {
                     stream.QuickAckRequested = false;
-                    QuickAck(socket);
+                    if (!stream.CloseRequested)
+                    {
+                        QuickAck(socket); // nothing more comes on a connection that closes (the milter's QUIT)
+                    }
                 }
 
                 if (stream.CloseRequested)

@@ -587,7 +587,7 @@ public sealed class EventLoopListener : IDoorListener
             if (stream.QuickAckRequested)
             {
                 stream.QuickAckRequested = false;
-                if (_owner._tcp)
+                if (_owner._tcp && !stream.CloseRequested) // nothing more comes on a connection that closes (the milter's QUIT)
                 {
                     Libc.SetInt(conn.Fd, Libc.IPPROTO_TCP, Libc.TCP_QUICKACK, 1);
                 }
