@@ -26,8 +26,9 @@ public sealed record PolicyOptions
     /// <summary>
     /// <c>policy.monitor_header</c>: the name of a header field added to a message that is relayed
     /// although a rule failed on it, because that rule is in <c>monitor</c> mode; its value lists the
-    /// rule ids. Added by the milter (at end of message) and the policy service (<c>PREPEND</c> at the
-    /// first RCPT of a message), so a rule being tried can be seen on the mail it would refuse. Default
+    /// rule ids. Added by the SMTP relay (after its Received field), the milter (at end of message) and
+    /// the policy service (<c>PREPEND</c> at the first RCPT of a message), so a rule being tried can be
+    /// seen on the mail it would refuse. Default
     /// null: no header (rule ids stay in the logs and records, not in mail that leaves).
     /// </summary>
     public string? MonitorHeader { get; init; }

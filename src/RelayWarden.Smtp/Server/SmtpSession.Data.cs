@@ -94,7 +94,7 @@ internal sealed partial class SmtpSession
             ClientIp = ClientIp.ToString(),
             Account = _authLogin ?? (verdict.Tenant is { } owner ? AccountKey.ForIp(owner, ClientIp.ToString()) : null),
         };
-        byte[] received = ReceivedHeader(id, recipients);
+        byte[] received = ReceivedHeader(id, recipients, MonitorHeaderField(engine, verdict));
         try
         {
             _dataCts.CancelAfter(Limits.DataTimeout);
@@ -184,13 +184,17 @@ internal sealed partial class SmtpSession
         }
     }
 
-    private byte[] ReceivedHeader(string id, string[] recipients)
+    // policy.monitor_header: relayed although a rule in monitor mode failed (as the milter and the policy service mark it).
+    private static string? MonitorHeaderField(SenderAuthorization engine, Verdict verdict) =>
+        engine.Options.MonitorHeader is { } name && MonitorHeader.Value(verdict) is { } rules ? $"{name}: {rules}\r\n" : null;
+
+    private byte[] ReceivedHeader(string id, string[] recipients, string? monitorHeader)
     {
         string with = (_esmtp ? "ESMTP" : "SMTP") + (_tls ? "S" : string.Empty) + (_authLogin is null ? string.Empty : "A");
         string date = _server.Time.GetUtcNow().ToString("ddd, d MMM yyyy HH:mm:ss +0000", CultureInfo.InvariantCulture);
         string helo = SafeHelo(_helo ?? "unknown");
         string forClause = recipients.Length == 1 ? $"\r\n\tfor <{recipients[0]}>" : string.Empty;
-        return Encoding.UTF8.GetBytes($"Received: from {helo} ([{ClientIp}])\r\n\tby {_server.Hostname} (RelayWarden) with {with} id {id}{forClause};\r\n\t{date}\r\n");
+        return Encoding.UTF8.GetBytes($"Received: from {helo} ([{ClientIp}])\r\n\tby {_server.Hostname} (RelayWarden) with {with} id {id}{forClause};\r\n\t{date}\r\n{monitorHeader}");
     }
 
     private static string SafeHelo(string helo)

@@ -48,6 +48,21 @@ public sealed class RelayEndToEndTests
     }
 
     [Fact]
+    public async Task A_rule_in_monitor_mode_lets_the_message_through_with_the_monitor_header_after_Received()
+    {
+        Assert.True(Clients.SwaksAvailable, "swaks is installed by test.sh");
+        await using var relay = await TestRelay.StartAsync(topExtra: "policy:\n  monitor_header: X-RelayWarden-Monitor\n  rule_actions:\n    sender.envelope.external: monitor\n");
+        string file = Clients.MessagePath("normal.eml");
+        var (exit, transcript) = await Clients.SwaksAsync(relay.Endpoint, "127.0.0.10", "--from", "bounces@outside.example", "--to", "bob@customer.example", "--data", file);
+        Assert.True(exit == 0, transcript);
+        Assert.True(await TestRelay.EventuallyAsync(() => Directory.Exists(relay.Outbox) && Directory.GetFiles(relay.Outbox, "*.eml").Length == 1, TimeSpan.FromSeconds(10)), relay.Log);
+        var (_, rest) = Clients.SplitReceived(File.ReadAllBytes(Directory.GetFiles(relay.Outbox, "*.eml")[0]));
+        byte[] mark = "X-RelayWarden-Monitor: sender.envelope.external\r\n"u8.ToArray();
+        Assert.Equal(mark, rest[..mark.Length]);
+        Assert.Equal([.. Clients.WithCrLf(file), 13, 10], rest[mark.Length..]); // the message itself untouched
+    }
+
+    [Fact]
     public async Task Incident_message_is_refused_at_end_of_DATA_with_550_5_7_1_and_recorded()
     {
         await using var relay = await TestRelay.StartAsync();
