@@ -88,18 +88,16 @@ public sealed class MilterSession
                     // answer to each RCPT instead, where Postfix itself refuses by default
                     // (smtpd_delay_reject) and where the policy door answers too.
                     var mailVerdict = Evaluate(SubmissionStage.Mail);
-                    int before = replies.Count;
-                    Decide(mailVerdict, replies, "milter.mail", started);
-                    if (replies.Count > before && replies[^1].Command != MilterProtocol.ReplyContinue)
+                    var answer = Decide(mailVerdict, "milter.mail", started);
+                    if (answer.Command != MilterProtocol.ReplyContinue)
                     {
-                        _mailRefusal = (mailVerdict, replies[^1]);
+                        _mailRefusal = (mailVerdict, answer);
                     }
 
-                    replies.RemoveRange(before, replies.Count - before);
                     return true;
                 }
 
-                Decide(Evaluate(SubmissionStage.Mail), replies, "milter.mail", started);
+                replies.Add(Decide(Evaluate(SubmissionStage.Mail), "milter.mail", started));
                 return true;
             case MilterProtocol.Rcpt when _mailRefusal is { } refusal:
                 _refusedRecipients++;
@@ -119,7 +117,7 @@ public sealed class MilterSession
                     _refusedRecipients++;
                 }
 
-                Decide(verdict, replies, "milter.rcpt", started);
+                replies.Add(Decide(verdict, "milter.rcpt", started));
                 return true;
             case MilterProtocol.Header:
                 AppendHeader(data);
@@ -137,12 +135,11 @@ public sealed class MilterSession
                 }
 
                 var decided = Observe(Evaluate(SubmissionStage.Data));
-                if (decided.Action == VerdictAction.Relay && _addHeaders && _engine().Options.MonitorHeader is { } header &&
-                    MonitorHeader.Value(decided) is { } rules)
+                if (_addHeaders && MonitorHeader.Field(_engine().Options, decided) is { } field)
                 {
                     // Relayed although a rule in monitor mode failed: the header is added at end of message.
-                    _monitorHeader = MilterReply.AddHeader(header, rules, _leadingSpace);
-                    Decide(decided, replies, "milter.data", started);
+                    _monitorHeader = MilterReply.AddHeader(field.Name, field.Value, _leadingSpace);
+                    replies.Add(Decide(decided, "milter.data", started));
                     return true;
                 }
 
@@ -157,7 +154,7 @@ public sealed class MilterSession
                     return true;
                 }
 
-                Decide(decided, replies, "milter.data", started);
+                replies.Add(Decide(decided, "milter.data", started));
                 return true;
             case MilterProtocol.EndOfBody:
                 if (_held is { } held)
@@ -192,7 +189,8 @@ public sealed class MilterSession
         }
     }
 
-    private void Decide(Verdict verdict, List<MilterReply> replies, string stage, long started)
+    /// <summary>Counts and remembers the verdict; returns the reply for a stage before end of message.</summary>
+    private MilterReply Decide(Verdict verdict, string stage, long started)
     {
         RelayMeters.Decision("milter", stage, verdict.Action, verdict.Reasons);
         RelayMeters.MilterDecisionSeconds.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
@@ -202,7 +200,7 @@ public sealed class MilterSession
             _held = verdict;
         }
 
-        replies.Add(MilterReplies.ForStage(verdict) ?? MilterReply.Continue);
+        return MilterReplies.ForStage(verdict) ?? MilterReply.Continue;
     }
 
     private Verdict Evaluate(SubmissionStage stage)

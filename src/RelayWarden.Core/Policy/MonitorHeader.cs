@@ -11,6 +11,13 @@ public static class MonitorHeader
         name.Length is > 0 and <= 76 && name.All(c => c is > ' ' and < (char)127 and not ':');
 
     /// <summary>
+    /// The field to add for <paramref name="verdict"/> under <paramref name="options"/>: its name
+    /// (<see cref="PolicyOptions.MonitorHeader"/>) and value, or null when none is configured or due.
+    /// </summary>
+    public static (string Name, string Value)? Field(PolicyOptions options, Verdict verdict) =>
+        options.MonitorHeader is { } name && Value(verdict) is { } rules ? (name, rules) : null;
+
+    /// <summary>
     /// The field's value for <paramref name="verdict"/> — the ids of the rules that failed without
     /// changing the action, comma-separated — or null when the verdict is not a relay or no rule failed.
     /// </summary>

@@ -186,7 +186,7 @@ internal sealed partial class SmtpSession
 
     // policy.monitor_header: relayed although a rule in monitor mode failed (as the milter and the policy service mark it).
     private static string? MonitorHeaderField(SenderAuthorization engine, Verdict verdict) =>
-        engine.Options.MonitorHeader is { } name && MonitorHeader.Value(verdict) is { } rules ? $"{name}: {rules}\r\n" : null;
+        MonitorHeader.Field(engine.Options, verdict) is { } field ? $"{field.Name}: {field.Value}\r\n" : null;
 
     private byte[] ReceivedHeader(string id, string[] recipients, string? monitorHeader)
     {
