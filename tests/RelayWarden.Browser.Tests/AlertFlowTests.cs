@@ -60,14 +60,14 @@ public sealed class AlertFlowTests : IClassFixture<AlertFlowFixture>
     {
         long id = await RaiseAlertAsync();
         var page = await _fixture.SignedInPageAsync(TestConsole.AdminName, TestConsole.AdminPassword);
-        await page.GotoAsync("/alerts");
+        await page.GotoAsync("/alerts", BrowserFixture.Opened);
         var row = page.Locator("[data-testid=alert-list] tr", new PageLocatorOptions { HasText = Bot });
         Assert.Equal(1, await row.CountAsync());
         Assert.Contains(AlertFlowFixture.Rule, await row.InnerTextAsync(), StringComparison.Ordinal);
         await BrowserFixture.ScreenshotAsync(page, "alerts-list");
 
         await row.Locator($"a[href='/alerts/{id}']").First.ClickAsync();
-        await page.WaitForURLAsync(url => url.EndsWith($"/alerts/{id}", StringComparison.Ordinal));
+        await page.WaitForURLAsync(url => url.EndsWith($"/alerts/{id}", StringComparison.Ordinal), BrowserFixture.DocumentLoaded);
         Assert.Equal(Bot, await page.Locator("[data-testid=alert-key]").InnerTextAsync());
         Assert.Equal("active", await page.Locator("[data-testid=account-state]").InnerTextAsync());
         Assert.Contains("messages.10m", await page.Locator("[data-testid=figures]").InnerTextAsync(), StringComparison.Ordinal);
@@ -91,7 +91,7 @@ public sealed class AlertFlowTests : IClassFixture<AlertFlowFixture>
 
         // The dashboard shows the traffic, the refusal and the open alert.
         await Console.Relay.Host.Records.FlushAsync(CancellationToken.None);
-        await page.GotoAsync("/");
+        await page.GotoAsync("/", BrowserFixture.Opened);
         Assert.True(await page.Locator("[data-testid=dashboard-chart]").IsVisibleAsync());
         Assert.True(int.Parse(await page.Locator("[data-testid=open-alerts]").InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture) >= 1);
         Assert.Contains(Bot, await page.Locator("[data-testid=top-accounts]").InnerTextAsync(), StringComparison.Ordinal);
@@ -104,7 +104,7 @@ public sealed class AlertFlowTests : IClassFixture<AlertFlowFixture>
     {
         long id = await RaiseAlertAsync();
         var page = await _fixture.SignedInPageAsync(TestConsole.AnalystName, TestConsole.AnalystPassword);
-        await page.GotoAsync($"/alerts/{id}");
+        await page.GotoAsync($"/alerts/{id}", BrowserFixture.Opened);
         Assert.Equal(Bot, await page.Locator("[data-testid=alert-key]").InnerTextAsync());
         var action = page.Locator("[data-testid=suspend], [data-testid=resume]");
         Assert.True(await action.First.IsDisabledAsync());

@@ -19,8 +19,8 @@ public sealed class LoginTests : IClassFixture<BrowserFixture>
         await BrowserFixture.ScreenshotAsync(page, "login-dashboard");
 
         await page.ClickAsync("text=Sign out");
-        await page.WaitForURLAsync(url => url.Contains("/login", StringComparison.Ordinal));
-        await page.GotoAsync("/");
+        await page.WaitForURLAsync(url => url.Contains("/login", StringComparison.Ordinal), BrowserFixture.DocumentLoaded);
+        await page.GotoAsync("/", BrowserFixture.Opened);
         Assert.Contains("/login", page.Url, StringComparison.Ordinal);
         await page.Context.CloseAsync();
     }
@@ -30,13 +30,13 @@ public sealed class LoginTests : IClassFixture<BrowserFixture>
     {
         var context = await _fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = _fixture.Console.Address.ToString() });
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/login");
+        await page.GotoAsync("/login", BrowserFixture.Opened);
         await page.FillAsync("input[name=name]", TestConsole.AnalystName);
         await page.FillAsync("input[name=password]", "not it at all");
         await page.ClickAsync("button[type=submit]");
         Assert.Contains("Wrong name or password", await page.Locator("[role=alert]").InnerTextAsync(), StringComparison.Ordinal);
         await BrowserFixture.ScreenshotAsync(page, "login-refused");
-        await page.GotoAsync("/");
+        await page.GotoAsync("/", BrowserFixture.Opened);
         Assert.Contains("/login", page.Url, StringComparison.Ordinal);
         await context.CloseAsync();
     }
