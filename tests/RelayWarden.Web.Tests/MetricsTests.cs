@@ -132,15 +132,27 @@ public sealed class MetricsAllocationTests
             Core.Records.RelayMeters.Deliveries.Add(1, new KeyValuePair<string, object?>("status", "delivered"));
         }
 
+        // The meters are process-wide: a collector that another test class creates meanwhile (its
+        // listener runs on this thread) makes its own series on its first callback, once. So a batch
+        // is measured up to three times; an allocation per message (10,000 × ≥ 24 B) fails them all.
         Once();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10_000; i++)
+        var batches = new List<long>();
+        for (int attempt = 0; attempt < 3; attempt++)
         {
-            Once();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10_000; i++)
+            {
+                Once();
+            }
+
+            batches.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+            if (batches[^1] < 1024)
+            {
+                break;
+            }
         }
 
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.True(allocated < 1024, $"{allocated} bytes for 10,000 messages");
+        Assert.True(batches[^1] < 1024, $"bytes for 10,000 messages, per batch: {string.Join(", ", batches)}");
         Assert.True(collector.Total("relaywarden_decision_rules_total", ("rule", "monitor.test.alloc")) >= 10_001);
     }
 }
