@@ -83,7 +83,8 @@ public sealed class MilterServer : IAsyncDisposable
                         Append(connection, reply);
                     }
 
-                    if (_session.LastVerdict is { Reasons.Count: > 0 } verdict && _replies.Count > 0 && verdict.Action != VerdictAction.Relay)
+                    if (_session.LastVerdict is { Reasons.Count: > 0 } verdict && _replies.Count > 0 && verdict.Action != VerdictAction.Relay
+                        && server._logger.IsEnabled(LogLevel.Information))
                     {
                         server._logger.LogInformation("milter[{Session}]: {Command} login={Login} -> {Action} {Reply} [{Reasons}]",
                             id, (char)command, _session.Login, verdict.Action, verdict.Reply, string.Join("; ", verdict.Reasons));

@@ -80,7 +80,7 @@ public sealed class PolicyServer : IAsyncDisposable
                     {
                         case PolicyReadResult.Request:
                             (action, var verdict) = server.Decide(_request, id);
-                            if (verdict is { Reasons.Count: > 0 })
+                            if (verdict is { Reasons.Count: > 0 } && logger.IsEnabled(LogLevel.Information))
                             {
                                 logger.LogInformation("policy[{Session}]: {State} client={Client} login={Login} sender=<{Sender}> rcpt=<{Rcpt}> -> {Action} [{Reasons}]",
                                     id, _request[PolicyAttributes.ProtocolState], _request[PolicyAttributes.ClientAddress], _request[PolicyAttributes.SaslUsername],

@@ -11,28 +11,48 @@ namespace RelayWarden.Storage.Sqlite;
 /// Decision records in one SQLite file (WAL). Adds are queued and written by one background writer
 /// in batches (one transaction per batch), so an SMTP session never waits on the database. Reads use a
 /// second connection (WAL readers do not block the writer), so a long report never holds up the records.
+/// The queue is bounded (<see cref="DefaultQueueCapacity"/>): when the writer falls that far behind — a
+/// flood of refused commands faster than the disk takes their records — a decision is counted in
+/// <see cref="Dropped"/> and <see cref="RelayMeters.RecordsDropped"/>, logged, and not stored, rather
+/// than memory growing without end; a delivery outcome waits for room.
 /// </summary>
 public sealed partial class SqliteDecisionStore : IDecisionStore
 {
+    /// <summary>Records that may wait for the writer (at about 90 µs a record, some 6 s of writing).</summary>
+    public const int DefaultQueueCapacity = 65_536;
+
+    private const long DropLogIntervalMs = 10_000;
+
     private readonly SqliteConnection _connection;
     private readonly SqliteConnection _reader;
     private readonly SemaphoreSlim _readGate = new(1, 1);
-    private readonly Channel<object> _queue = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<object> _queue;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Task _writer;
     private readonly Action<string>? _log;
+    private long _dropped;
+    private long _droppedLogged;
+    private long _dropLoggedAt = -DropLogIntervalMs;
 
-    private SqliteDecisionStore(SqliteConnection connection, SqliteConnection reader, Action<string>? log)
+    private SqliteDecisionStore(SqliteConnection connection, SqliteConnection reader, Action<string>? log, int queueCapacity)
     {
         _connection = connection;
         _reader = reader;
         _log = log;
+        _queue = Channel.CreateBounded<object>(new BoundedChannelOptions(queueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         _writer = Task.Run(WriteLoopAsync);
     }
 
+    /// <summary>Decisions not stored because the write queue was full, since the store opened.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
     /// <summary>Opens (and creates) the database at <paramref name="path"/>.</summary>
-    public static SqliteDecisionStore Open(string path, Action<string>? log = null)
+    public static SqliteDecisionStore Open(string path, Action<string>? log = null) => Open(path, log, DefaultQueueCapacity);
+
+    /// <summary>Opens (and creates) the database at <paramref name="path"/>, with room for <paramref name="queueCapacity"/> records waiting for the writer.</summary>
+    public static SqliteDecisionStore Open(string path, Action<string>? log, int queueCapacity)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(queueCapacity, 1);
         string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
         if (folder is not null)
         {
@@ -51,24 +71,55 @@ public sealed partial class SqliteDecisionStore : IDecisionStore
         var reader = new SqliteConnection(connectionString);
         reader.Open();
         Execute(reader, "PRAGMA busy_timeout=5000; PRAGMA query_only=1;");
-        return new SqliteDecisionStore(connection, reader, log);
+        return new SqliteDecisionStore(connection, reader, log, queueCapacity);
     }
 
-    public ValueTask AddAsync(DecisionRecord record, CancellationToken cancellationToken) =>
-        _queue.Writer.WriteAsync(record, cancellationToken);
+    /// <summary>Queues a decision; never waits. When the queue is full the decision is counted as dropped (see the class).</summary>
+    public ValueTask AddAsync(DecisionRecord record, CancellationToken cancellationToken)
+    {
+        if (!_queue.Writer.TryWrite(record))
+        {
+            Drop();
+        }
 
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Queues a delivery outcome, waiting for room when the queue is full.</summary>
     public ValueTask AddDeliveryAsync(DeliveryRecord delivery, CancellationToken cancellationToken) =>
         _queue.Writer.WriteAsync(delivery, cancellationToken);
 
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_queue.Writer.TryWrite(done))
+        try
+        {
+            await _queue.Writer.WriteAsync(done, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
         {
             return;
         }
 
         await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private void Drop()
+    {
+        if (_queue.Reader.Completion.IsCompleted)
+        {
+            return; // closing: nothing is written after DisposeAsync began, as before the queue was bounded.
+        }
+
+        long dropped = Interlocked.Increment(ref _dropped);
+        RelayMeters.RecordsDropped.Add(1);
+        long now = Environment.TickCount64;
+        long last = Interlocked.Read(ref _dropLoggedAt);
+        if (now - last >= DropLogIntervalMs && Interlocked.CompareExchange(ref _dropLoggedAt, now, last) == last)
+        {
+            long since = dropped - Interlocked.Exchange(ref _droppedLogged, dropped);
+            _log?.Invoke($"event=records.dropped dropped={since} total={dropped} queue={_queue.Reader.Count} detail=\"the decision writer is behind; decisions are not stored until it catches up\"");
+        }
     }
 
     private async Task WriteLoopAsync()

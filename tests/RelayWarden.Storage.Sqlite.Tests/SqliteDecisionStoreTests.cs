@@ -53,6 +53,42 @@ public sealed class SqliteDecisionStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_full_write_queue_counts_and_logs_the_decisions_it_cannot_keep_and_stores_the_rest()
+    {
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var time = new DateTimeOffset(2025, 4, 21, 3, 14, 7, TimeSpan.Zero);
+        var records = Enumerable.Range(0, 5_000).Select(i => Record("q" + i, time.AddMilliseconds(i))).ToArray();
+        long dropped;
+        await using (var store = SqliteDecisionStore.Open(DbPath, lines.Enqueue, queueCapacity: 8))
+        {
+            // Adding never waits: 5,000 adds in a loop outrun a writer that needs ~90 µs a record.
+            foreach (var record in records)
+            {
+                Assert.True(store.AddAsync(record, default).IsCompletedSuccessfully);
+            }
+
+            // Delivery outcomes wait for room instead of being dropped.
+            for (int i = 0; i < 50; i++)
+            {
+                await store.AddDeliveryAsync(new DeliveryRecord { QueueId = "q0", Time = time, Recipient = $"r{i}@x", Status = DeliveryStatus.Delivered, Attempt = 1 }, default);
+            }
+
+            await store.FlushAsync(default);
+            dropped = store.Dropped;
+            Assert.Equal(50, (await store.DeliveriesAsync("q0", default)).Count);
+        }
+
+        Assert.InRange(dropped, 1, records.Length - 8);
+        using var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        connection.Open();
+        using var count = connection.CreateCommand();
+        count.CommandText = "SELECT COUNT(*) FROM decisions";
+        Assert.Equal(records.Length - dropped, (long)count.ExecuteScalar()!);
+        string line = Assert.Single(lines, l => l.StartsWith("event=records.dropped", StringComparison.Ordinal));
+        Assert.Contains("total=", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Delivery_outcomes_are_kept_per_queue_id_in_order()
     {
         await using var store = SqliteDecisionStore.Open(DbPath);

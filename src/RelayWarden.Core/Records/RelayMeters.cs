@@ -27,6 +27,9 @@ public static class RelayMeters
     /// <summary>Delivery results per recipient: delivered, deferred, failed.</summary>
     public static Counter<long> Deliveries { get; } = s_meter.CreateCounter<long>("relaywarden_deliveries_total", null, "Delivery results per recipient (delivered, deferred, failed).");
 
+    /// <summary>Decision records not stored because the store's write queue was full.</summary>
+    public static Counter<long> RecordsDropped { get; } = s_meter.CreateCounter<long>("relaywarden_records_dropped_total", null, "Decision records not stored because the record writer was too far behind (its queue full).");
+
     /// <summary>Alerts the monitor raised, by rule and severity.</summary>
     public static Counter<long> Alerts { get; } = s_meter.CreateCounter<long>("relaywarden_alerts_total", null, "Alerts raised by the behavior monitor, by rule and severity.");
 

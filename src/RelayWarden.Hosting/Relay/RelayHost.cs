@@ -43,7 +43,7 @@ public sealed class RelayHost : IAsyncDisposable
         System.IO.Directory.CreateDirectory(config.DataDir);
         Spool = new MessageSpool(Path.Combine(config.DataDir, "spool"), time);
         int cleared = Spool.ClearTemp();
-        Records = SqliteDecisionStore.Open(Path.Combine(config.DataDir, "records.db"), line => log.Write("records.error", ("detail", line)));
+        Records = SqliteDecisionStore.Open(Path.Combine(config.DataDir, "records.db"), line => log.Write("records.store", ("detail", line)));
         var policy = config.Policy with { MaxRecipients = config.Relay.MaxRecipients };
         Control = ControlStores.Open(config);
         Engines = new EngineSource(config, policy, Control, time, log);
