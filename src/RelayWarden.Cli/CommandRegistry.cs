@@ -17,5 +17,6 @@ internal static class CommandRegistry
         Commands.DomainCommand.Create,
         Commands.HuntCommand.Create,
         Commands.TraceCommand.Create,
+        Commands.ReplayCommand.Create,
     ];
 }

@@ -8,7 +8,7 @@ namespace RelayWarden.Core.Records;
 /// </summary>
 public interface IDecisionStore : IAsyncDisposable
 {
-    /// <summary>Stores one decision.</summary>
+    /// <summary>Stores one decision. Never waits for the store: one that falls too far behind may count a decision as dropped rather than queue it without bound.</summary>
     ValueTask AddAsync(DecisionRecord record, CancellationToken cancellationToken);
 
     /// <summary>Stores one delivery outcome of an accepted message.</summary>
