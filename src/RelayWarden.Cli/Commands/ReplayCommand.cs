@@ -23,8 +23,8 @@ internal static class ReplayCommand
     {
         var config = new Option<string>("--config") { Description = "The proposed configuration (tenants, domains, blocklist, policy).", Required = true };
         var recordsPath = new Option<string?>("--records") { Description = "The decision records (default: the configuration's data_dir/records.db)." };
-        var since = new Option<string?>("--since") { Description = "Only records at or after this time: ISO-8601, or a duration back from now (24h, 7d)." };
-        var until = new Option<string?>("--until") { Description = "Only records before this time: ISO-8601, or a duration back from now." };
+        var since = TimeWindow.Since("records");
+        var until = TimeWindow.Until("records");
         var tenant = new Option<string?>("--tenant") { Description = "Only this tenant's records." };
         var account = new Option<string?>("--account") { Description = "Only this account's records (a login, or tenant/ip)." };
         var json = new Option<bool>("--json") { Description = "One JSON object per changed verdict per line; the totals go to stderr." };
@@ -44,29 +44,9 @@ internal static class ReplayCommand
                 return Program.UsageError;
             }
 
-            var now = TimeProvider.System.GetUtcNow();
-            DateTimeOffset? from = null, to = null;
-            foreach (var (option, name) in new[] { (since, "--since"), (until, "--until") })
+            if (!TimeWindow.TryBind(parse, io, "replay", since, until, TimeProvider.System.GetUtcNow(), out var from, out var to))
             {
-                if (parse.GetValue(option) is not { } text)
-                {
-                    continue;
-                }
-
-                if (!TryParseTime(text, now, out var time))
-                {
-                    io.Error.WriteLine($"relaywarden replay: {name} '{text}' is neither an ISO-8601 time nor a duration (30m, 24h, 7d)");
-                    return Program.UsageError;
-                }
-
-                if (name == "--since")
-                {
-                    from = time;
-                }
-                else
-                {
-                    to = time;
-                }
+                return Program.UsageError;
             }
 
             var query = new DecisionQuery { Since = from, Until = to, Tenant = parse.GetValue(tenant), Account = parse.GetValue(account) };
@@ -137,17 +117,6 @@ internal static class ReplayCommand
         }
 
         return new PolicyReplay(directory, config.Blocklist, stored, config.Policy);
-    }
-
-    private static bool TryParseTime(string text, DateTimeOffset now, out DateTimeOffset time)
-    {
-        if (ConfigLoader.TryParseDuration(text, out var ago) && ago > TimeSpan.Zero)
-        {
-            time = now - ago;
-            return true;
-        }
-
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time);
     }
 
     private static string N(int value) => value.ToString("N0", CultureInfo.InvariantCulture);

@@ -20,8 +20,8 @@ internal static class TraceCommand
         var recipient = new Option<string?>("--recipient") { Description = "A recipient address." };
         var sender = new Option<string?>("--sender") { Description = "The envelope sender (or the logged From header)." };
         var subject = new Option<string?>("--subject") { Description = "A substring of the Subject (where header_checks WARN logs it)." };
-        var since = new Option<string?>("--since") { Description = "Only messages at or after this time (ISO-8601, e.g. 2026-11-22T08:00Z)." };
-        var until = new Option<string?>("--until") { Description = "Only messages at or before this time." };
+        var since = TimeWindow.Since("messages");
+        var until = TimeWindow.Until("messages", inclusive: true);
         var around = new Option<int>("--around") { Description = "Minutes of the account's activity shown before and after each match.", DefaultValueFactory = _ => 60 };
         var limit = new Option<int>("--limit") { Description = "Matches shown at most.", DefaultValueFactory = _ => 20 };
 
@@ -38,26 +38,9 @@ internal static class TraceCommand
                 return Program.UsageError;
             }
 
-            DateTimeOffset? from = null, to = null;
-            foreach (var (option, name) in new[] { (since, "--since"), (until, "--until") })
+            if (!TimeWindow.TryBind(parse, io, "trace", since, until, TimeProvider.System.GetUtcNow(), out var from, out var to))
             {
-                if (parse.GetValue(option) is { } text)
-                {
-                    if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
-                    {
-                        io.Error.WriteLine($"relaywarden trace: {name} '{text}' is not an ISO-8601 time");
-                        return Program.UsageError;
-                    }
-
-                    if (name == "--since")
-                    {
-                        from = time;
-                    }
-                    else
-                    {
-                        to = time;
-                    }
-                }
+                return Program.UsageError;
             }
 
             var query = new TraceQuery
