@@ -43,6 +43,9 @@ public sealed partial class SqliteDecisionStore : IDecisionStore
         _writer = Task.Run(WriteLoopAsync);
     }
 
+    /// <summary>Records (and flush requests) waiting for the writer now.</summary>
+    public int Queued => _queue.Reader.Count;
+
     /// <summary>Decisions not stored because the write queue was full, since the store opened.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 

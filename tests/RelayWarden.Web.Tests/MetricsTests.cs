@@ -105,6 +105,8 @@ public sealed partial class MetricsTests : IClassFixture<AlertsFixture>
         Assert.Equal(_console.Relay.Host.Spool.List(held: true).Count, Value(after, "relaywarden_queue_messages", ("state", "held")));
         Assert.True(Value(after, "relaywarden_queue_messages", ("state", "held")) >= 4);
         Assert.Equal(_console.Relay.Host.Triage.OpenCount(), Value(after, "relaywarden_alerts_open"));
+        Assert.Contains(after, s => s.Name == "relaywarden_records_queued");
+        Assert.InRange(Value(after, "relaywarden_records_queued"), 0, 65_536); // within the writer's bounded queue
         Assert.Contains(after, s => s.Name == "relaywarden_smtp_data_seconds_bucket" && s.Labels["le"] == "0.001");
     }
 

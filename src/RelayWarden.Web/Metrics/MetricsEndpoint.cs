@@ -30,6 +30,11 @@ internal static class MetricsEndpoint
         yield return new Gauge("relaywarden_queue_messages", "Messages in the spool: queued for delivery, or held for review.", [("state", "queued")], host.Spool.List().Count);
         yield return new Gauge("relaywarden_queue_messages", "Messages in the spool: queued for delivery, or held for review.", [("state", "held")], host.Spool.List(held: true).Count);
         yield return new Gauge("relaywarden_alerts_open", "Alerts not dismissed.", [], host.Triage.OpenCount());
+        if (host.Records is Storage.Sqlite.SqliteDecisionStore records)
+        {
+            yield return new Gauge("relaywarden_records_queued", "Decision records waiting for the record writer (decisions are dropped, and counted, beyond 65,536).", [], records.Queued);
+        }
+
         var suspensions = host.Control.Suspensions();
         yield return new Gauge("relaywarden_suspensions", "Suspensions in force, by scope.", [("scope", "account")], suspensions.Count(s => s.Scope == SuspensionScope.Account));
         yield return new Gauge("relaywarden_suspensions", "Suspensions in force, by scope.", [("scope", "tenant")], suspensions.Count(s => s.Scope == SuspensionScope.Tenant));
