@@ -110,6 +110,11 @@ public sealed class PolicyReplay
                 return $"turned on the header's structure ({reason.Rule}), which a record does not keep";
             }
 
+            if (reason.Rule == RuleIds.RecipientLimit)
+            {
+                return "refused for the message's recipient count, which a RCPT record does not keep";
+            }
+
             if (reason.Rule == RuleIds.FromForwarded && record.Sender is null)
             {
                 return "forwarding attributed by Resent-* fields, which a record does not keep";

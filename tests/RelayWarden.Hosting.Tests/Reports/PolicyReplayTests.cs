@@ -147,6 +147,7 @@ public sealed class PolicyReplayTests : IAsyncLifetime
     [InlineData("sender.from.duplicate", "structure")]
     [InlineData("sender.resent-from.other-tenant", "structure")]
     [InlineData(RuleIds.HeaderMalformed, "structure")]
+    [InlineData(RuleIds.RecipientLimit, "recipient count")]
     public void A_decision_the_record_cannot_reproduce_is_not_replayed(string rule, string why)
     {
         var record = Record("u1", 1, VerdictAction.Reject, "127.0.0.10", "<bob@acme.example>", "bob@acme.example", null, reply: "550 5.7.1 no", reasons: Fail(rule));
