@@ -15,9 +15,11 @@ namespace RelayWarden.Hosting.Reports;
 /// <remarks>
 /// A record holds the envelope, the client, the login and the <c>From</c> and <c>Sender</c> field
 /// values, never the message. What the record cannot show is not guessed: a decision that turned on
-/// the header's structure (duplicate, malformed or ambiguous fields, <c>Resent-*</c>), on the behavior
-/// monitor, on a suspension, or that was no policy decision at all (a protocol error, a spool failure)
-/// is reported as not replayed, with why, and never as a change.
+/// the header's structure (duplicate, malformed or ambiguous fields, <c>Resent-*</c>), on a
+/// suspension, or that was no policy decision at all (a protocol error, a spool failure) is reported
+/// as not replayed, with why, and never as a change. One the behavior monitor took part in is judged
+/// only when the proposed policy refuses the message by itself (the monitor is never asked about a
+/// refused message); otherwise it is not replayed either.
 /// </remarks>
 public sealed class PolicyReplay
 {
@@ -51,7 +53,7 @@ public sealed class PolicyReplay
     public ReplayOutcome Replay(DecisionRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        if (Unreplayable(record) is { } why)
+        if (Unreplayable(record, out string? monitorRule) is { } why)
         {
             return new ReplayOutcome(record, ReplayStatus.NotReplayed, null, why);
         }
@@ -80,12 +82,24 @@ public sealed class PolicyReplay
                 break;
         }
 
+        if (monitorRule is not null && verdict.Action is not (VerdictAction.Reject or VerdictAction.Defer))
+        {
+            // The monitor judges only what the policy lets through, and its windows are not replayed: the
+            // outcome is known only when the proposed policy refuses the message on its own.
+            return new ReplayOutcome(record, ReplayStatus.NotReplayed, null, $"decided by the behavior monitor ({monitorRule}), which a replay does not run");
+        }
+
         return new ReplayOutcome(record, verdict.Action == record.Action ? ReplayStatus.Same : ReplayStatus.Changed, verdict, null);
     }
 
-    /// <summary>Why a record cannot be judged again from what it holds; null when it can.</summary>
-    public static string? Unreplayable(DecisionRecord record)
+    /// <summary>
+    /// Why a record cannot be judged again from what it holds; null when it can. <paramref name="monitorRule"/>
+    /// names the first behavior-monitor rule behind the decision: such a record is judged only when the
+    /// proposed policy refuses it by itself.
+    /// </summary>
+    private static string? Unreplayable(DecisionRecord record, out string? monitorRule)
     {
+        monitorRule = null;
         ArgumentNullException.ThrowIfNull(record);
         if (record.Stage is not ("smtp.mail" or "smtp.rcpt" or "smtp.data"))
         {
@@ -97,7 +111,8 @@ public sealed class PolicyReplay
         {
             if (!s_policyRules.Contains(reason.Rule))
             {
-                return $"decided by the behavior monitor ({reason.Rule})";
+                monitorRule ??= reason.Rule;
+                continue;
             }
 
             if (reason.Rule == RuleIds.LoginSuspended)
@@ -123,7 +138,7 @@ public sealed class PolicyReplay
             policyFailure |= reason.Outcome is ReasonOutcome.Fail or ReasonOutcome.Error;
         }
 
-        if (record.Action is VerdictAction.Reject or VerdictAction.Defer && !policyFailure)
+        if (record.Action is VerdictAction.Reject or VerdictAction.Defer && !policyFailure && monitorRule is null)
         {
             return "not a policy decision (a protocol error or a local failure)";
         }

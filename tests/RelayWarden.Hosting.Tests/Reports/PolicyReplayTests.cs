@@ -142,7 +142,6 @@ public sealed class PolicyReplayTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("monitor.rcpt-domains.burst", "behavior monitor")]
     [InlineData(RuleIds.LoginSuspended, "suspended")]
     [InlineData("sender.from.duplicate", "structure")]
     [InlineData("sender.resent-from.other-tenant", "structure")]
@@ -155,6 +154,28 @@ public sealed class PolicyReplayTests : IAsyncLifetime
         Assert.Equal(ReplayStatus.NotReplayed, outcome.Status);
         Assert.Null(outcome.Proposed);
         Assert.Contains(why, outcome.Why, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_monitor_decision_is_judged_only_when_the_proposed_policy_refuses_the_message_itself()
+    {
+        var replay = Replay();
+        var held = Record("h1", 1, VerdictAction.Hold, "127.0.0.10", "<bob@acme.example>", "bob@acme.example", null, reasons: Fail("monitor.rcpt-domains.burst"));
+        var outcome = replay.Replay(held);
+        Assert.Equal(ReplayStatus.NotReplayed, outcome.Status);
+        Assert.Contains("behavior monitor (monitor.rcpt-domains.burst)", outcome.Why, StringComparison.Ordinal);
+
+        // The incident's message, held by the monitor then: the proposed policy rejects it before the monitor is asked.
+        var spoof = Record("h2", 2, VerdictAction.Hold, "127.0.0.66", "<>", "security@globex.example", "noreply@trial-7731.example",
+            reasons: Fail("monitor.new-account.volume"));
+        var rejected = replay.Replay(spoof);
+        Assert.Equal(ReplayStatus.Changed, rejected.Status);
+        Assert.Equal(VerdictAction.Reject, rejected.Proposed!.Action);
+
+        // A monitor deferral is a decision, not a protocol error: still not replayed while the policy lets the message through.
+        var deferred = Record("h3", 3, VerdictAction.Defer, "127.0.0.10", "<bob@acme.example>", "bob@acme.example", null, reply: "451 4.7.1 Try again later",
+            reasons: Fail("monitor.new-account.volume"));
+        Assert.Contains("behavior monitor", replay.Replay(deferred).Why, StringComparison.Ordinal);
     }
 
     [Fact]
