@@ -600,6 +600,11 @@ public sealed class SenderAuthorization
     internal static string Printable(string text)
     {
         const int Max = 200;
+        if (text.Length <= Max && text.AsSpan().IndexOfAnyInRange('\u0000', '\u001f') < 0 && !text.Contains('\u007f', StringComparison.Ordinal))
+        {
+            return text; // the usual case: nothing to escape or cut, nothing to allocate.
+        }
+
         var builder = new System.Text.StringBuilder(Math.Min(text.Length, Max) + 8);
         foreach (char c in text)
         {

@@ -18,7 +18,7 @@ internal sealed class RelayLogLogger : ILogger
     public IDisposable? BeginScope<TState>(TState state)
         where TState : notnull => null;
 
-    public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+    public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information && _log.IsEnabled;
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
@@ -27,9 +27,18 @@ internal sealed class RelayLogLogger : ILogger
             return;
         }
 
-        _log.Write(_event, ("level", logLevel.ToString().ToLowerInvariant()), ("msg", formatter(state, exception)),
+        _log.Write(_event, ("level", Name(logLevel)), ("msg", formatter(state, exception)),
             ("error", exception is null ? null : $"{exception.GetType().Name}: {exception.Message}"));
     }
+
+    private static string Name(LogLevel level) => level switch
+    {
+        LogLevel.Information => "information",
+        LogLevel.Warning => "warning",
+        LogLevel.Error => "error",
+        LogLevel.Critical => "critical",
+        _ => level.ToString().ToLowerInvariant(),
+    };
 }
 
 /// <summary>Routes a host's <see cref="ILogger"/> messages (the web console's) into the relay's logfmt log under one event name.</summary>

@@ -121,4 +121,15 @@ public class SenderAuthorizationTests
             Assert.DoesNotContain("tenant", text, StringComparison.OrdinalIgnoreCase);
         }
     }
+
+    [Fact]
+    public void Evidence_text_escapes_controls_and_cuts_long_values_and_keeps_plain_ones_as_they_are()
+    {
+        const string plain = "alice@acme.example";
+        Assert.Same(plain, SenderAuthorization.Printable(plain)); // nothing to escape or cut: no copy
+        Assert.Equal("a\\x0db\\x00c\\x7f", SenderAuthorization.Printable("a\rb\0c\u007f"));
+        string longText = new('x', 250);
+        Assert.Equal(new string('x', 200) + "…", SenderAuthorization.Printable(longText));
+        Assert.Equal(longText[..200], SenderAuthorization.Printable(longText[..200]));
+    }
 }
