@@ -88,6 +88,7 @@ public sealed class RecordsApiTests : IClassFixture<RecordsApiTests.Fixture>
     [InlineData("/api/records/timeline?account=alice@acme.example")]
     [InlineData("/api/incident?spoofed=globex.example&since=-1d&until=now")]
     [InlineData("/api/incident/export.csv?spoofed=globex.example&since=-1d&until=now")]
+    [InlineData("/api/records/replay?rule_action=sender.envelope.external:reject")]
     public async Task Every_records_route_answers_401_without_credentials_and_200_to_an_analyst(string path)
     {
         using var anonymous = _console.Client();
@@ -136,6 +137,9 @@ public sealed class RecordsApiTests : IClassFixture<RecordsApiTests.Fixture>
     [InlineData("/api/incident?spoofed=globex.example", "since and until")]
     [InlineData("/api/incident?spoofed=bad%20domain&since=-1d&until=now", "spoofed:")]
     [InlineData("/api/incident/export.csv?spoofed=globex.example&since=-1d&until=now&table=x", "table:")]
+    [InlineData("/api/records/replay?rule_action=sender.nope:reject", "unknown rule id")]
+    [InlineData("/api/records/replay?rule_action=sender.from.other-tenant:drop", "rule_action:")]
+    [InlineData("/api/records/replay?since=yesterday", "since:")]
     public async Task A_bad_parameter_is_a_400_naming_it(string path, string expected)
     {
         using var client = _console.Client(_console.AnalystToken);
@@ -248,6 +252,40 @@ public sealed class RecordsApiTests : IClassFixture<RecordsApiTests.Fixture>
         Assert.Contains("/api/incident/export.csv?spoofed=globex.example&amp;since=", incident, StringComparison.Ordinal);
         string form = await client.GetStringAsync(U("/incident"));
         Assert.DoesNotContain("data-testid=\"total-accepted\"", form, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replay_judges_the_window_again_and_lists_the_verdicts_that_would_change()
+    {
+        using var client = _console.Client(_console.AnalystToken);
+        // The current policy: the spoof accepted before the rule (p1) would now be rejected; the rest stays.
+        var now = await client.GetFromJsonAsync<JsonElement>(U($"/api/records/replay?{Window}"));
+        Assert.Equal(5, now.GetProperty("read").GetInt32());
+        Assert.Equal(4, now.GetProperty("same").GetInt32());
+        Assert.Equal(1, now.GetProperty("changed").GetInt32());
+        var change = Assert.Single(now.GetProperty("records").EnumerateArray());
+        Assert.Equal("p1", change.GetProperty("record").GetProperty("id").GetString());
+        Assert.Equal("relay", change.GetProperty("record").GetProperty("action").GetString());
+        Assert.Equal("reject", change.GetProperty("proposed").GetProperty("action").GetString());
+        Assert.Contains("sender.from.other-tenant", change.GetProperty("proposed").GetProperty("rules").EnumerateArray().Select(e => e.GetString()));
+
+        // What if that rule only held: the two refusals become holds as well.
+        var hold = await client.GetFromJsonAsync<JsonElement>(U($"/api/records/replay?rule_action=sender.from.other-tenant:hold&{Window}"));
+        Assert.Equal(3, hold.GetProperty("changed").GetInt32());
+        Assert.Equal(["sender.from.other-tenant=hold"], hold.GetProperty("rule_actions").EnumerateArray().Select(e => e.GetString()));
+        var transitions = hold.GetProperty("changes").EnumerateArray()
+            .Select(c => $"{c.GetProperty("recorded").GetString()}->{c.GetProperty("proposed").GetString()}:{c.GetProperty("count").GetInt32()}").ToArray();
+        Assert.Equal(["reject->hold:2", "relay->hold:1"], transitions);
+
+        // The page: a form, then the same answer as a table.
+        using var session = await _console.SignInAsync(TestConsole.AnalystName, TestConsole.AnalystPassword);
+        string form = await session.GetStringAsync(U("/records/replay"));
+        Assert.Contains("data-testid=\"replay-form\"", form, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-testid=\"replay-read\"", form, StringComparison.Ordinal);
+        string page = await session.GetStringAsync(U($"/records/replay?rule=sender.from.other-tenant&to=hold&{Window}"));
+        Assert.Contains("data-testid=\"replay-changed\">3<", page, StringComparison.Ordinal);
+        Assert.Equal(3, CountOf(page, "data-testid=\"replay-row\""));
+        Assert.Contains("data-id=\"p1\"", page, StringComparison.Ordinal);
     }
 
     private static int CountOf(string text, string part)

@@ -12,7 +12,7 @@ using RelayWarden.Storage.Sqlite;
 namespace RelayWarden.Cli.Commands;
 
 /// <summary>
-/// <c>relaywarden replay --config PROPOSED.yaml [--records FILE] [--since] [--until] [--tenant] [--account] [--json] [--limit N] [--exit-code]</c>:
+/// <c>relaywarden replay --config PROPOSED.yaml [--rule-action RULE=ACTION]... [--records FILE] [--since] [--until] [--tenant] [--account] [--json] [--limit N] [--exit-code]</c>:
 /// judges the recorded decisions again with a proposed configuration and lists every one whose action
 /// would change (<see cref="PolicyReplay"/>), then the totals. Reads the records; writes nothing. Exit 0
 /// when it ran (1 with <c>--exit-code</c> when a verdict would change), 2 on bad usage.
@@ -30,11 +30,15 @@ internal static class ReplayCommand
         var json = new Option<bool>("--json") { Description = "One JSON object per changed verdict per line; the totals go to stderr." };
         var limit = new Option<int>("--limit") { Description = "Changed verdicts listed at most (0: all). The totals always count every record.", DefaultValueFactory = _ => 200 };
         var noControl = new Option<bool>("--no-control") { Description = "Judge with the configuration alone: leave out the control store's tenants, domain claims, networks and blocklist entries." };
+        var ruleAction = new Option<string[]>("--rule-action")
+        {
+            Description = "RULE=ACTION laid over the configuration's policy.rule_actions (repeat for more): what if this rule rejected, deferred, held or only monitored.",
+        };
         var exitCode = new Option<bool>("--exit-code") { Description = "Exit 1 when any verdict would change (for a policy change's review in CI)." };
 
         var command = new Command("replay", "Judge the recorded decisions again with a proposed configuration and list every verdict that would change.")
         {
-            config, recordsPath, since, until, tenant, account, json, limit, noControl, exitCode,
+            config, recordsPath, since, until, tenant, account, json, limit, noControl, ruleAction, exitCode,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -63,7 +67,13 @@ internal static class ReplayCommand
                 return Program.UsageError;
             }
 
-            var replay = Proposed(loaded, !parse.GetValue(noControl), io);
+            if (!RuleActionOverrides.TryParse(parse.GetValue(ruleAction) ?? [], out var overrides, out var overrideErrors))
+            {
+                io.Error.WriteLine($"relaywarden replay: --rule-action {string.Join("; ", overrideErrors)}");
+                return Program.UsageError;
+            }
+
+            var replay = Proposed(loaded, overrides, !parse.GetValue(noControl), io);
             bool asJson = parse.GetValue(json);
             int max = Math.Max(0, parse.GetValue(limit));
             int listed = 0;
@@ -101,7 +111,7 @@ internal static class ReplayCommand
     }
 
     /// <summary>The proposed policy: the configuration, and unless left out the control store's overlay and blocklist entries (each from when it was added).</summary>
-    private static PolicyReplay Proposed(RelayWardenConfig config, bool withControl, CliIo io)
+    private static PolicyReplay Proposed(RelayWardenConfig config, IReadOnlyDictionary<string, RuleAction> overrides, bool withControl, CliIo io)
     {
         var directory = config.Directory;
         IReadOnlyList<BlockEntry> stored = [];
@@ -116,7 +126,7 @@ internal static class ReplayCommand
             }
         }
 
-        return new PolicyReplay(directory, config.Blocklist, stored, config.Policy);
+        return new PolicyReplay(directory, config.Blocklist, stored, RuleActionOverrides.Apply(config.Policy, overrides));
     }
 
     private static string N(int value) => value.ToString("N0", CultureInfo.InvariantCulture);

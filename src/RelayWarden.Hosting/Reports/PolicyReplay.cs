@@ -49,6 +49,18 @@ public sealed class PolicyReplay
         _stored = [.. stored.OrderBy(b => b.AddedAt ?? DateTimeOffset.MinValue)];
     }
 
+    /// <summary>
+    /// The policy a running relay judges with now — its effective directory (the control store's
+    /// overlay included), the configured and stored blocklist entries — with <paramref name="overrides"/>
+    /// laid over its rule actions.
+    /// </summary>
+    public static PolicyReplay ForHost(Relay.RelayHost host, IReadOnlyDictionary<string, RuleAction> overrides)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var engine = host.Engines.Current;
+        return new PolicyReplay(engine.Directory, host.Config.Blocklist, host.Control.Blocks(), RuleActionOverrides.Apply(engine.Options, overrides));
+    }
+
     /// <summary>Judges one record again.</summary>
     public ReplayOutcome Replay(DecisionRecord record)
     {

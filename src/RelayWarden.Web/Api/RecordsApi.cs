@@ -31,6 +31,8 @@ internal static class RecordsApi
             .WithSummary("The accounts with the most accepted messages in the window (default: the last 24 h).");
         records.MapGet("/top-rules", TopRulesAsync).WithName("TopRules")
             .WithSummary("The rules behind the most refused decisions in the window (default: the last 24 h).");
+        records.MapGet("/replay", ReplayAsync).WithName("ReplayRecords")
+            .WithSummary("Policy replay: the matching records (default: the last 24 h) judged again with the relay's current policy and rule_action=RULE:ACTION overrides; totals, and the changed verdicts (at most 'limit', default 100).");
         records.MapGet("/timeline", TimelineAsync).WithName("AccountTimeline")
             .WithSummary("One account (account=...): state (active, probation, suspended) with its audit history, and its activity series.");
 
@@ -95,6 +97,54 @@ internal static class RecordsApi
 
             query = query with { After = next };
         }
+    }
+
+    private static async Task<IResult> ReplayAsync(HttpContext http, ConsoleContext console)
+    {
+        var (result, errors) = await RunReplayAsync(http.Request.Query, console, http.RequestAborted).ConfigureAwait(false);
+        return result is null ? BadRequest(errors!) : Results.Ok(result);
+    }
+
+    /// <summary>
+    /// Runs a replay for the API and the page: the records filter (window: the last 24 h by default;
+    /// <c>limit</c> counts listed changes, at most <see cref="DecisionQuery.MaxLimit"/>) and <c>rule_action</c> overrides.
+    /// </summary>
+    internal static async Task<(ReplayView? View, IReadOnlyList<string>? Errors)> RunReplayAsync(IQueryCollection query, ConsoleContext console, CancellationToken cancellationToken)
+    {
+        var errors = new List<string>();
+        if (!RecordFilter.TryRead(query, console.Now, out var filter, out var filterErrors))
+        {
+            errors.AddRange(filterErrors);
+        }
+
+        if (!RuleActionOverrides.TryParse(query["rule_action"].Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v!), out var overrides, out var overrideErrors))
+        {
+            errors.AddRange(overrideErrors.Select(e => "rule_action: " + e));
+        }
+
+        if (errors.Count > 0)
+        {
+            return (null, errors);
+        }
+
+        int listed = Math.Clamp(filter.Limit, 1, DecisionQuery.MaxLimit);
+        var changed = new List<ReplayChangeView>();
+        var replay = PolicyReplay.ForHost(console.Host, overrides);
+        var summary = await ReplaySummary.RunAsync(replay, console.Host.Records, Windowed(filter, console.Now) with { After = null }, outcome =>
+        {
+            if (outcome.Status == ReplayStatus.Changed && changed.Count < listed)
+            {
+                var proposed = outcome.Proposed!;
+                changed.Add(new ReplayChangeView(RecordView.Of(outcome.Record), new ProposedView(
+                    Core.Records.RelayMeters.Name(proposed.Action), proposed.Reply.ToString(), proposed.Tenant,
+                    [.. proposed.Reasons.Where(r => r.Outcome != Core.Policy.ReasonOutcome.Info).Select(r => r.Rule).Distinct(StringComparer.Ordinal)])));
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        return (new ReplayView(summary.Read, summary.Same, summary.Changed, summary.NotReplayed, summary.First, summary.Last,
+            [.. summary.Changes.Select(c => new ReplayTransitionView(Core.Records.RelayMeters.Name(c.Recorded), Core.Records.RelayMeters.Name(c.Proposed), c.Count))],
+            [.. summary.NotReplayedWhy.Select(w => new ReplayWhyView(w.Why, w.Count))],
+            [.. overrides.Select(o => $"{o.Key}={o.Value.ToString().ToLowerInvariant()}").Order(StringComparer.Ordinal)],
+            changed), null);
     }
 
     /// <summary>The filter with the last 24 h as window when none was given.</summary>

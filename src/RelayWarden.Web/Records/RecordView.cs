@@ -21,3 +21,17 @@ internal sealed record ReasonView(string Rule, string Outcome, string Detail, st
 
 /// <summary>A page of search results; <see cref="Next"/> is the <c>after</c> value of the next page, null on the last.</summary>
 internal sealed record RecordPageView(IReadOnlyList<RecordView> Records, string? Next);
+
+/// <summary>A policy replay: totals, changes by recorded → proposed action, why records were not replayed, the overrides, and the changed verdicts listed.</summary>
+internal sealed record ReplayView(int Read, int Same, int Changed, int NotReplayed, DateTimeOffset? First, DateTimeOffset? Last,
+    IReadOnlyList<ReplayTransitionView> Changes, IReadOnlyList<ReplayWhyView> NotReplayedWhy, IReadOnlyList<string> RuleActions,
+    IReadOnlyList<ReplayChangeView> Records);
+
+internal sealed record ReplayTransitionView(string Recorded, string Proposed, int Count);
+
+internal sealed record ReplayWhyView(string Why, int Count);
+
+/// <summary>One changed verdict: the record as stored, and what the proposed policy would do.</summary>
+internal sealed record ReplayChangeView(RecordView Record, ProposedView Proposed);
+
+internal sealed record ProposedView(string Action, string Reply, string? Tenant, IReadOnlyList<string> Rules);

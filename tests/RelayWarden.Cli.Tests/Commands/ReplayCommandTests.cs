@@ -73,6 +73,14 @@ public sealed class ReplayCommandTests : IAsyncLifetime
         Assert.True(same.Exit == 0, same.Err);
         Assert.Contains("3 same, 0 changed", same.Out, StringComparison.Ordinal);
         Assert.Equal(1, Run("replay", "--config", Proposed, "--exit-code").Exit);
+
+        // The same question without a new file: the current configuration with the rule's action laid over it.
+        var whatIf = Run("replay", "--config", Current, "--rule-action", "sender.envelope.external=reject");
+        Assert.True(whatIf.Exit == 0, whatIf.Err);
+        Assert.Contains("2 same, 1 changed", whatIf.Out, StringComparison.Ordinal);
+        Assert.Contains("[sender.envelope.external]", whatIf.Out, StringComparison.Ordinal);
+        var held = Run("replay", "--config", Current, "--rule-action", "sender.envelope.external:hold");
+        Assert.Contains("changed relay -> hold: 1", held.Out, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -102,6 +110,9 @@ public sealed class ReplayCommandTests : IAsyncLifetime
     [InlineData("--since", "yesterday-ish", "--since 'yesterday-ish'")]
     [InlineData("--records", "/nonexistent/records.db", "no decision records at '/nonexistent/records.db'")]
     [InlineData("--until", "soon", "--until 'soon'")]
+    [InlineData("--rule-action", "sender.nope=reject", "'sender.nope': unknown rule id")]
+    [InlineData("--rule-action", "sender.envelope.external=drop", "'drop': the action of sender.envelope.external must be reject, defer, hold or monitor")]
+    [InlineData("--rule-action", "sender.envelope.external", "expected RULE=ACTION")]
     public void Bad_input_gets_one_clear_line_and_exit_2(string option, string value, string expected)
     {
         var (exit, output, error) = Run("replay", "--config", Proposed, option, value);
