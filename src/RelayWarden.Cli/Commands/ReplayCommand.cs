@@ -14,7 +14,7 @@ namespace RelayWarden.Cli.Commands;
 /// <summary>
 /// <c>relaywarden replay --config PROPOSED.yaml [--rule-action RULE=ACTION]... [--records FILE] [--since] [--until] [--tenant] [--account] [--json] [--limit N] [--exit-code]</c>:
 /// judges the recorded decisions again with a proposed configuration and lists every one whose action
-/// would change (<see cref="PolicyReplay"/>), then the totals. Reads the records; writes nothing. Exit 0
+/// would change (<see cref="PolicyReplay"/>), then the totals. Adds nothing to the records. Exit 0
 /// when it ran (1 with <c>--exit-code</c> when a verdict would change), 2 on bad usage.
 /// </summary>
 internal static class ReplayCommand
