@@ -62,6 +62,7 @@ public sealed class AlertFlowTests : IClassFixture<AlertFlowFixture>
         var page = await _fixture.SignedInPageAsync(TestConsole.AdminName, TestConsole.AdminPassword);
         await page.GotoAsync("/alerts", BrowserFixture.Opened);
         var row = page.Locator("[data-testid=alert-list] tr", new PageLocatorOptions { HasText = Bot });
+        await row.First.WaitForAsync(); // the navigation is committed; the list is waited for, as every step waits for what it reads
         Assert.Equal(1, await row.CountAsync());
         Assert.Contains(AlertFlowFixture.Rule, await row.InnerTextAsync(), StringComparison.Ordinal);
         await BrowserFixture.ScreenshotAsync(page, "alerts-list");
@@ -71,6 +72,7 @@ public sealed class AlertFlowTests : IClassFixture<AlertFlowFixture>
         Assert.Equal(Bot, await page.Locator("[data-testid=alert-key]").InnerTextAsync());
         Assert.Equal("active", await page.Locator("[data-testid=account-state]").InnerTextAsync());
         Assert.Contains("messages.10m", await page.Locator("[data-testid=figures]").InnerTextAsync(), StringComparison.Ordinal);
+        await page.Locator("[data-testid=held] tbody tr").First.WaitForAsync();
         Assert.True(await page.Locator("[data-testid=held] tbody tr").CountAsync() >= 1);
         await BrowserFixture.ScreenshotAsync(page, "alert-before-suspend");
 
@@ -92,6 +94,7 @@ public sealed class AlertFlowTests : IClassFixture<AlertFlowFixture>
         // The dashboard shows the traffic, the refusal and the open alert.
         await Console.Relay.Host.Records.FlushAsync(CancellationToken.None);
         await page.GotoAsync("/", BrowserFixture.Opened);
+        await page.Locator("[data-testid=dashboard-chart]").WaitForAsync();
         Assert.True(await page.Locator("[data-testid=dashboard-chart]").IsVisibleAsync());
         Assert.True(int.Parse(await page.Locator("[data-testid=open-alerts]").InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture) >= 1);
         Assert.Contains(Bot, await page.Locator("[data-testid=top-accounts]").InnerTextAsync(), StringComparison.Ordinal);
