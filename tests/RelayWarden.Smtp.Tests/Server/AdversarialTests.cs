@@ -144,6 +144,25 @@ public sealed class AdversarialTests
     }
 
     [Fact]
+    public async Task Password_guessing_is_cut_with_421_after_three_failed_AUTH()
+    {
+        await using var relay = await TestRelay.StartAsync(limits: "command_timeout: 2s, data_timeout: 2s, max_errors: 50");
+        using var client = await GreetedAsync(relay, "127.0.0.99");
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.StartsWith("535 5.7.8", await client.CommandAsync("AUTH PLAIN " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0relay-bot@acme.example\0guess{i}"))), StringComparison.Ordinal);
+        }
+
+        // The third failure ends the session even though the error limit is far away; the right password comes too late.
+        await client.SendAsync("AUTH PLAIN " + Convert.ToBase64String("\0relay-bot@acme.example\0guess2"u8) + "\r\nAUTH PLAIN " +
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0relay-bot@acme.example\0{TestRelay.Password}")) + "\r\n");
+        Assert.StartsWith("535 5.7.8", await client.ReplyAsync(), StringComparison.Ordinal);
+        Assert.StartsWith("421 4.7.0", await client.ReplyAsync(), StringComparison.Ordinal);
+        Assert.Null(await client.ReplyAsync());
+        Assert.Contains("close=\"too many AUTH failures\"", relay.Log, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_overlong_AUTH_response_closes_with_421_and_its_tail_is_never_run_as_commands()
     {
         await using var relay = await TestRelay.StartAsync();
