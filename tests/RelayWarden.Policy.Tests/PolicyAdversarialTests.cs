@@ -13,7 +13,7 @@ public sealed class PolicyAdversarialTests
     [InlineData(1)]
     public async Task A_peer_that_never_reads_its_answers_harms_no_other_connection_and_is_dropped_after_the_idle_timeout(int loops)
     {
-        await using var server = new PolicyTestServer(limits: new PolicyLimits { EventLoops = loops, IdleTimeout = TimeSpan.FromSeconds(1) });
+        await using var server = new PolicyTestServer(limits: new PolicyLimits { EventLoops = loops, IdleTimeout = TimeSpan.FromSeconds(2) });
 
         // Requests whose answers are longer than they are (an unsupported request type is answered, not counted as an error),
         // pipelined without ever reading: the server's send buffer and the peer's receive buffer fill.
