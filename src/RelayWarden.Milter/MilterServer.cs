@@ -61,7 +61,7 @@ public sealed class MilterServer : IAsyncDisposable
                     uint length = BinaryPrimitives.ReadUInt32BigEndian(input[start..]);
                     if (length == 0 || length > limits.MaxPacketBytes)
                     {
-                        server._logger.LogWarning("milter[{Session}]: packet length over {Max} octets; closing", id, limits.MaxPacketBytes);
+                        server._logger.LogWarning("milter[{Session}]: packet length {Length} (0 or over {Max} octets); closing", id, length, limits.MaxPacketBytes);
                         Append(connection, new MilterReply(MilterProtocol.ReplyTempfail, []));
                         connection.Close();
                         return input.Length;

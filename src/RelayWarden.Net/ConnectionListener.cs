@@ -202,6 +202,9 @@ public sealed class ConnectionListener : IDoorListener
         try
         {
             socket.ReceiveTimeout = (int)Math.Clamp(_options.IdleTimeout.TotalMilliseconds, 1, int.MaxValue);
+            // A peer that reads none of our answers for as long is dropped too (else its blocking send
+            // would hold this thread and its connection slot for ever).
+            socket.SendTimeout = socket.ReceiveTimeout;
             while (true)
             {
                 if (!connection.BeginRead())

@@ -213,6 +213,15 @@ public sealed class PolicyDecider
         }
     }
 
-    private static string Short(string? text) =>
-        text is null ? "(none)" : text.Length > 40 ? text[..40] + "…" : new string(text.Where(c => !char.IsControl(c)).ToArray());
+    // Echoed in the answer, which Postfix puts in its SMTP reply: printable ASCII only, whatever the peer sent.
+    private static string Short(string? text)
+    {
+        if (text is null)
+        {
+            return "(none)";
+        }
+
+        string printable = new(text.Where(c => !char.IsControl(c)).Select(c => c is >= ' ' and <= '~' ? c : '?').ToArray());
+        return printable.Length > 40 ? printable[..40] + "..." : printable;
+    }
 }

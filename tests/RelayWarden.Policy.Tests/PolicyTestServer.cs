@@ -60,6 +60,8 @@ internal sealed class PolicyTestServer : IAsyncDisposable
 
         public Task SendAsync(string text) => _stream.WriteAsync(Encoding.UTF8.GetBytes(text)).AsTask();
 
+        public Task SendBytesAsync(byte[] bytes) => _stream.WriteAsync(bytes).AsTask();
+
         public async Task SendBytewiseAsync(string text)
         {
             foreach (byte b in Encoding.UTF8.GetBytes(text))

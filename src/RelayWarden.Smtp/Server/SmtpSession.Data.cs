@@ -376,6 +376,15 @@ internal sealed partial class SmtpSession
             throw new IOException("connection closed during AUTH");
         }
 
+        if (status == LineStatus.TooLong)
+        {
+            // As for a command line: the rest of the line is unread, and must not be run as commands.
+            _closeReason = "line too long";
+            WriteAscii(SmtpReplies.Format(SmtpReplies.LineTooLong));
+            _endSession = true;
+            return null;
+        }
+
         if (status != LineStatus.Line)
         {
             Reply(SmtpReplies.AuthSyntax);

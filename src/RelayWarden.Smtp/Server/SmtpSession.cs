@@ -47,6 +47,8 @@ internal sealed partial class SmtpSession
     private int _accepted;
     private int _refused;
     private int _rcptRefused;
+    private int _rcptOvershoot;
+    private bool _endSession; // a command ended the session after its reply (an over-long AUTH response)
     private string _closeReason = "quit";
 
     public SmtpSession(SmtpServerContext server, Stream network, IPEndPoint remote, bool loopbackListener, CancellationToken stopping, CancellationToken abort)
@@ -149,10 +151,10 @@ internal sealed partial class SmtpSession
         }
     }
 
-    private void Reply(SmtpReply reply)
+    private void Reply(SmtpReply reply, bool error = true)
     {
         WriteAscii(SmtpReplies.Format(reply));
-        if ((int)reply.Code >= 400)
+        if (error && (int)reply.Code >= 400)
         {
             _errors++;
         }
@@ -276,7 +278,7 @@ internal sealed partial class SmtpSession
             case "STARTTLS":
                 return await StartTlsAsync(argument).ConfigureAwait(false);
             case "AUTH":
-                return await AuthAsync(argument).ConfigureAwait(false);
+                return await AuthAsync(argument).ConfigureAwait(false) && !_endSession;
             default:
                 Reply(SmtpReplies.Unrecognized);
                 return true;
@@ -325,6 +327,7 @@ internal sealed partial class SmtpSession
         _rcptArguments.Clear();
         _recipients.Clear();
         _rcptRefused = 0;
+        _rcptOvershoot = 0;
     }
 
     private static bool TryArgument(string argument, string keyword, out string value)
@@ -446,7 +449,12 @@ internal sealed partial class SmtpSession
         if (verdict.Action is VerdictAction.Reject or VerdictAction.Defer)
         {
             _rcptRefused++;
-            Refuse("smtp.rcpt", verdict, _mailFrom, [path], verdict.Reply);
+            // "Too many recipients" (X.5.3) asks the client to send the rest in a later transaction
+            // (RFC 5321 4.5.3.1.10): not the client's error, or a client that pipelines a long list would
+            // lose its session (421) before DATA. Up to as many again as the limit a transaction, as
+            // Postfix's smtpd_recipient_overshoot_limit; beyond, they count as errors again.
+            bool overshoot = verdict.Reply.EnhancedCode.EndsWith(".5.3", StringComparison.Ordinal) && ++_rcptOvershoot <= Limits.MaxRecipients;
+            Refuse("smtp.rcpt", verdict, _mailFrom, [path], verdict.Reply, error: !overshoot);
             return;
         }
 
@@ -467,10 +475,10 @@ internal sealed partial class SmtpSession
         Reply(SmtpReplies.ForEnvelope(verdict, SmtpReplies.RecipientOk));
     }
 
-    private void Refuse(string stage, Verdict verdict, string? mailFrom, IReadOnlyList<string> recipients, SmtpReply reply, ReadOnlySpan<byte> message = default)
+    private void Refuse(string stage, Verdict verdict, string? mailFrom, IReadOnlyList<string> recipients, SmtpReply reply, ReadOnlySpan<byte> message = default, bool error = true)
     {
         _refused++;
-        Reply(reply);
+        Reply(reply, error);
         Record(stage, verdict, mailFrom, recipients, reply, message, null);
     }
 
