@@ -68,7 +68,7 @@ public sealed class AlertFlowTests : IClassFixture<AlertFlowFixture>
         await BrowserFixture.ScreenshotAsync(page, "alerts-list");
 
         await row.Locator($"a[href='/alerts/{id}']").First.ClickAsync();
-        await page.WaitForURLAsync(url => url.EndsWith($"/alerts/{id}", StringComparison.Ordinal), BrowserFixture.DocumentLoaded);
+        await BrowserFixture.ArrivedAsync(page, "[data-testid=alert-key]", url => url.EndsWith($"/alerts/{id}", StringComparison.Ordinal));
         Assert.Equal(Bot, await page.Locator("[data-testid=alert-key]").InnerTextAsync());
         Assert.Equal("active", await page.Locator("[data-testid=account-state]").InnerTextAsync());
         Assert.Contains("messages.10m", await page.Locator("[data-testid=figures]").InnerTextAsync(), StringComparison.Ordinal);

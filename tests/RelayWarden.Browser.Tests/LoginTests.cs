@@ -19,7 +19,7 @@ public sealed class LoginTests : IClassFixture<BrowserFixture>
         await BrowserFixture.ScreenshotAsync(page, "login-dashboard");
 
         await page.ClickAsync("text=Sign out");
-        await page.WaitForURLAsync(url => url.Contains("/login", StringComparison.Ordinal), BrowserFixture.DocumentLoaded);
+        await BrowserFixture.ArrivedAsync(page, "input[name=password]", url => url.Contains("/login", StringComparison.Ordinal));
         await page.GotoAsync("/", BrowserFixture.Opened);
         Assert.Contains("/login", page.Url, StringComparison.Ordinal);
         await page.Context.CloseAsync();

@@ -273,7 +273,7 @@ public static partial class ConfigLoader
             return d;
         }
 
-        nodes.CheckKeys(map, "relay.limits", "command_line_bytes", "data_line_bytes", "command_timeout", "data_timeout", "max_connections", "max_connections_per_ip", "max_errors");
+        nodes.CheckKeys(map, "relay.limits", "command_line_bytes", "data_line_bytes", "command_timeout", "data_timeout", "max_connections", "max_connections_per_ip", "max_errors", "max_data_memory");
         return new RelayLimits
         {
             CommandLineBytes = (int)(nodes.Integer(YamlNodes.Get(map, "command_line_bytes"), "relay.limits.command_line_bytes", 512, 65_536) ?? d.CommandLineBytes),
@@ -283,6 +283,7 @@ public static partial class ConfigLoader
             MaxConnections = (int)(nodes.Integer(YamlNodes.Get(map, "max_connections"), "relay.limits.max_connections", 1, 1_000_000) ?? d.MaxConnections),
             MaxConnectionsPerIp = (int)(nodes.Integer(YamlNodes.Get(map, "max_connections_per_ip"), "relay.limits.max_connections_per_ip", 1, 1_000_000) ?? d.MaxConnectionsPerIp),
             MaxErrors = (int)(nodes.Integer(YamlNodes.Get(map, "max_errors"), "relay.limits.max_errors", 1, 1000) ?? d.MaxErrors),
+            MaxDataMemory = nodes.Integer(YamlNodes.Get(map, "max_data_memory"), "relay.limits.max_data_memory", 65_536, 1L << 40) ?? d.MaxDataMemory,
         };
     }
 

@@ -80,6 +80,9 @@ public sealed record RelayLimits
 
     /// <summary><c>max_errors</c>: error replies per session before 421. Default 10.</summary>
     public int MaxErrors { get; init; } = 10;
+
+    /// <summary><c>max_data_memory</c>: octets of message data all SMTP sessions may hold in memory at once. Default 1 GiB: beyond, 452 4.3.1.</summary>
+    public long MaxDataMemory { get; init; } = 1L << 30;
 }
 
 /// <summary><c>listen:</c> — each listener is off unless set.</summary>

@@ -23,6 +23,7 @@ namespace RelayWarden.Hosting.Relay;
 public sealed class RelayHost : IAsyncDisposable
 {
     private readonly SmtpListener? _listener;
+    private readonly SmtpServerContext? _smtpContext;
     private readonly X509Certificate2? _certificate;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _retention;
@@ -93,8 +94,10 @@ public sealed class RelayHost : IAsyncDisposable
                     MaxConnections = limits.MaxConnections,
                     MaxConnectionsPerIp = limits.MaxConnectionsPerIp,
                     MaxErrors = limits.MaxErrors,
+                    MaxDataMemoryBytes = limits.MaxDataMemory,
                 },
             };
+            _smtpContext = context;
             _listener = new SmtpListener(context, endpoint);
             _listener.Start();
         }
@@ -144,6 +147,9 @@ public sealed class RelayHost : IAsyncDisposable
 
     /// <summary>The SMTP listener's bound address (with the real port when the config said 0), or null when off.</summary>
     public IPEndPoint? SmtpEndpoint => _listener?.LocalEndPoint;
+
+    /// <summary>Octets of message data the SMTP sessions hold in memory now (<c>relay.limits.max_data_memory</c>).</summary>
+    public long SmtpDataMemoryInUse => _smtpContext?.DataMemory.InUse ?? 0;
 
     /// <summary>The milter and policy-delegation doors (each null when off).</summary>
     public MtaDoors Doors => _doors;

@@ -6,6 +6,13 @@ public sealed record SmtpLimits
     /// <summary>Octets of one message (<c>relay.max_message_bytes</c>). Default 25 MiB: 552 5.3.4 beyond, counted while DATA is read (a client that lies in SIZE= gains nothing).</summary>
     public long MaxMessageBytes { get; init; } = 26_214_400;
 
+    /// <summary>
+    /// Octets of message data all sessions may hold in memory at once (<c>relay.limits.max_data_memory</c>).
+    /// Default 1 GiB: beyond, the message being received is refused 452 4.3.1 (its client retries later)
+    /// instead of a crowd of large uploads taking the process's memory.
+    /// </summary>
+    public long MaxDataMemoryBytes { get; init; } = 1L << 30;
+
     /// <summary>Octets of one command line, CRLF included (<c>relay.limits.command_line_bytes</c>). Default 2,048 (RFC 5321 4.5.3.1.4 says 512; parameters and SMTPUTF8 need more): guards memory against endless lines.</summary>
     public int MaxCommandLineBytes { get; init; } = 2048;
 

@@ -43,6 +43,8 @@ internal static class SmtpReplies
     public static readonly SmtpReply SenderSyntax = new(SmtpStatusCode.SyntaxErrorInParameters, "5.1.7", "Bad sender address syntax");
     public static readonly SmtpReply RcptSyntax = new(SmtpStatusCode.SyntaxErrorInParameters, "5.5.4", "Syntax: RCPT TO:<address>");
     public static readonly SmtpReply UnknownParameter = new(SmtpStatusCode.MailFromOrRcptToParametersNotRecognized, "5.5.4", "Unsupported MAIL FROM or RCPT TO parameter");
+    public static readonly SmtpReply DataMemorySpent = new(SmtpStatusCode.InsufficientStorage, "4.3.1", "Insufficient system storage, try again later");
+
     public static readonly SmtpReply SizeExceeded = new(SmtpStatusCode.ExceededStorageAllocation, "5.3.4", "Message size exceeds fixed maximum message size");
     public static readonly SmtpReply DataLineTooLong = new(SmtpStatusCode.MailboxUnavailable, "5.5.6", "Message line too long");
     public static readonly SmtpReply DataBareNewline = new(SmtpStatusCode.MailboxUnavailable, "5.6.0", "Bare CR or LF in message refused (RFC 5321 2.3.8)");

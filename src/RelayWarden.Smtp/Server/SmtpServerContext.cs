@@ -32,4 +32,9 @@ public sealed class SmtpServerContext
     public bool AuthWithoutTls { get; init; }
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    private DataMemoryBudget? _dataMemory;
+
+    /// <summary>The listener's budget of message data in memory (<see cref="SmtpLimits.MaxDataMemoryBytes"/>), shared by its sessions.</summary>
+    public DataMemoryBudget DataMemory => LazyInitializer.EnsureInitialized(ref _dataMemory, () => new DataMemoryBudget(Limits.MaxDataMemoryBytes));
 }

@@ -21,7 +21,12 @@ internal sealed partial class SmtpSession
         BareNewline,
         LineTooLong,
         TooBig,
+        /// <summary>The listener's budget of message data in memory was spent (<see cref="SmtpLimits.MaxDataMemoryBytes"/>).</summary>
+        MemorySpent,
     }
+
+    /// <summary>Octets of <see cref="SmtpServerContext.DataMemory"/> this session holds for the message being read.</summary>
+    private long _dataHeld;
 
     /// <summary>When the final dot of the current message was read (Stopwatch ticks), until its decision is recorded; 0 otherwise.</summary>
     private long _dataEnded;
@@ -47,9 +52,21 @@ internal sealed partial class SmtpSession
         }
 
         _message.ResetWrittenCount();
+        try
+        {
+            await ReceiveMessageAsync(_mailFrom).ConfigureAwait(false);
+        }
+        finally
+        {
+            _server.DataMemory.Return(_dataHeld); // the message is decided (or the session is gone): its share goes back
+            _dataHeld = 0;
+        }
+    }
+
+    private async Task ReceiveMessageAsync(string mailFrom)
+    {
         var rejection = await ReadMessageAsync().ConfigureAwait(false);
         _dataEnded = System.Diagnostics.Stopwatch.GetTimestamp();
-        string mailFrom = _mailFrom;
         var recipients = _recipients.ToArray();
         var rcptArguments = _rcptArguments.ToArray();
         int rcptRefused = _rcptRefused;
@@ -60,9 +77,10 @@ internal sealed partial class SmtpSession
             {
                 DataRejection.BareNewline => SmtpReplies.DataBareNewline,
                 DataRejection.LineTooLong => SmtpReplies.DataLineTooLong,
+                DataRejection.MemorySpent => SmtpReplies.DataMemorySpent,
                 _ => SmtpReplies.SizeExceeded,
             };
-            var protocol = new Verdict(VerdictAction.Reject, reply, null, []);
+            var protocol = new Verdict((int)reply.Code < 500 ? VerdictAction.Defer : VerdictAction.Reject, reply, null, []);
             Refuse("smtp.data", protocol, mailFrom, rcptArguments, reply);
             return;
         }
@@ -177,6 +195,20 @@ internal sealed partial class SmtpSession
             {
                 rejection = DataRejection.TooBig;
                 continue;
+            }
+
+            if (size > _dataHeld)
+            {
+                long step = Math.Max(DataMemoryBudget.Step, size - _dataHeld);
+                if (!_server.DataMemory.TryTake(step))
+                {
+                    rejection = DataRejection.MemorySpent;
+                    _server.Log.Write("smtp.data-memory", ("session", Id), ("held", _dataHeld), ("in_use", _server.DataMemory.InUse),
+                        ("limit", Limits.MaxDataMemoryBytes), ("detail", "the listener's message memory is spent; this message is refused 452 4.3.1"));
+                    continue;
+                }
+
+                _dataHeld += step;
             }
 
             _message.Write(bytes);

@@ -30,6 +30,7 @@ internal static class MetricsEndpoint
         yield return new Gauge("relaywarden_queue_messages", "Messages in the spool: queued for delivery, or held for review.", [("state", "queued")], host.Spool.List().Count);
         yield return new Gauge("relaywarden_queue_messages", "Messages in the spool: queued for delivery, or held for review.", [("state", "held")], host.Spool.List(held: true).Count);
         yield return new Gauge("relaywarden_alerts_open", "Alerts not dismissed.", [], host.Triage.OpenCount());
+        yield return new Gauge("relaywarden_smtp_data_memory_bytes", "Octets of message data the SMTP sessions hold in memory (relay.limits.max_data_memory caps it).", [], host.SmtpDataMemoryInUse);
         if (host.Records is Storage.Sqlite.SqliteDecisionStore records)
         {
             yield return new Gauge("relaywarden_records_queued", "Decision records waiting for the record writer (decisions are dropped, and counted, beyond 65,536).", [], records.Queued);

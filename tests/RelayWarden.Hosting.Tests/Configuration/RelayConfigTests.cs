@@ -33,7 +33,7 @@ public class RelayConfigTests
               retry_initial: 250ms
               max_age: 2h
               delivery_concurrency: 4
-              limits: {command_timeout: 30s, data_timeout: 1m, max_connections: 10, max_connections_per_ip: 2, max_errors: 3, command_line_bytes: 1024, data_line_bytes: 2000}
+              limits: {command_timeout: 30s, data_timeout: 1m, max_connections: 10, max_connections_per_ip: 2, max_errors: 3, command_line_bytes: 1024, data_line_bytes: 2000, max_data_memory: 268435456}
             tls:
               cert: tls/cert.pem
               key: tls/key.pem
@@ -49,7 +49,7 @@ public class RelayConfigTests
         Assert.Equal(new RelayLimits
         {
             CommandTimeout = TimeSpan.FromSeconds(30), DataTimeout = TimeSpan.FromMinutes(1), MaxConnections = 10, MaxConnectionsPerIp = 2,
-            MaxErrors = 3, CommandLineBytes = 1024, DataLineBytes = 2000,
+            MaxErrors = 3, CommandLineBytes = 1024, DataLineBytes = 2000, MaxDataMemory = 268_435_456,
         }, config.Relay.Limits);
         Assert.Equal("/etc/relaywarden/tls/cert.pem", config.Tls.CertPath);
         Assert.Equal(30, config.Records.RetentionDays);
@@ -59,6 +59,7 @@ public class RelayConfigTests
     [InlineData("relay:\n  max_age: soon\n", "relay.max_age")]
     [InlineData("relay:\n  retry_initial: 1ms\n", "relay.retry_initial")]
     [InlineData("relay:\n  limits: {max_errors: 0}\n", "relay.limits.max_errors")]
+    [InlineData("relay:\n  limits: {max_data_memory: 1000}\n", "relay.limits.max_data_memory")]
     [InlineData("relay:\n  limits: {unknown_limit: 1}\n", "relay.limits")]
     [InlineData("tls:\n  cert: a.pem\n", "tls")]
     [InlineData("records:\n  retention_days: 0\n", "records.retention_days")]

@@ -302,4 +302,40 @@ public sealed class AdversarialTests
 
         return text.ToString();
     }
+
+    [Fact]
+    public async Task Large_uploads_beyond_the_listeners_message_memory_get_452_and_the_memory_comes_back()
+    {
+        // 192 KiB of message memory for the whole listener: A holds 160 KiB of an unfinished message, so
+        // B's 64 KiB message does not fit: 452 4.3.1 after B's final dot, nothing spooled, B's session goes on.
+        await using var relay = await TestRelay.StartAsync(limits: "command_timeout: 30s, data_timeout: 30s, max_errors: 5, max_data_memory: 196608");
+        string line = new string('a', 998) + "\r\n";
+        string Lines(int count) => string.Concat(Enumerable.Repeat(line, count));
+
+        using var a = await GreetedAsync(relay);
+        Assert.StartsWith("250", await a.CommandAsync("MAIL FROM:<alice@acme.example>"), StringComparison.Ordinal);
+        Assert.StartsWith("250", await a.CommandAsync("RCPT TO:<bob@customer.example>"), StringComparison.Ordinal);
+        Assert.StartsWith("354", await a.CommandAsync("DATA"), StringComparison.Ordinal);
+        await a.SendAsync("From: alice@acme.example\r\nTo: bob@customer.example\r\nSubject: big\r\n\r\n" + Lines(160));
+
+        // A's session answers nothing until its dot: its share shows that its lines are read (three steps, all of it).
+        Assert.True(await TestRelay.EventuallyAsync(() => relay.Host.SmtpDataMemoryInUse == 196_608, Generous), $"in use {relay.Host.SmtpDataMemoryInUse}");
+
+        using var b = await GreetedAsync(relay);
+        Assert.StartsWith("250", await b.CommandAsync("MAIL FROM:<alice@acme.example>"), StringComparison.Ordinal);
+        Assert.StartsWith("250", await b.CommandAsync("RCPT TO:<carol@customer.example>"), StringComparison.Ordinal);
+        Assert.StartsWith("354", await b.CommandAsync("DATA"), StringComparison.Ordinal);
+        Assert.StartsWith("452 4.3.1", await b.CommandAsync("From: alice@acme.example\r\nSubject: second\r\n\r\n" + Lines(64) + "."), StringComparison.Ordinal);
+        Assert.Equal(0, Outboxed(relay));
+        Assert.Contains("event=smtp.data-memory", relay.Log, StringComparison.Ordinal);
+
+        // A finishes: its message is accepted, and its share comes back, so B's next try fits.
+        Assert.StartsWith("250 2.0.0 Ok: queued as", await a.CommandAsync("."), StringComparison.Ordinal);
+        Assert.StartsWith("250", await b.CommandAsync("MAIL FROM:<alice@acme.example>"), StringComparison.Ordinal);
+        Assert.StartsWith("250", await b.CommandAsync("RCPT TO:<carol@customer.example>"), StringComparison.Ordinal);
+        Assert.StartsWith("354", await b.CommandAsync("DATA"), StringComparison.Ordinal);
+        Assert.StartsWith("250 2.0.0 Ok: queued as", await b.CommandAsync("From: alice@acme.example\r\nSubject: again\r\n\r\n" + Lines(64) + "."), StringComparison.Ordinal);
+        Assert.True(await TestRelay.EventuallyAsync(() => Outboxed(relay) == 2, Generous), $"{Outboxed(relay)} delivered");
+        Assert.True(await TestRelay.EventuallyAsync(() => relay.Host.SmtpDataMemoryInUse == 0, Generous), $"in use {relay.Host.SmtpDataMemoryInUse}"); // given back after each reply
+    }
 }
