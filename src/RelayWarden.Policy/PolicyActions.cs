@@ -14,7 +14,12 @@ public static class PolicyActions
     public const string Dunno = "DUNNO";
 
     /// <summary>The answer when a request cannot be judged (garbage, missing attributes): a delay, never a loss, never a pass.</summary>
-    public static string Malformed(string what) => $"DEFER_IF_PERMIT 4.3.5 RelayWarden: {what}";
+    public static string Malformed(string what) => MalformedPrefix + what;
+
+    /// <summary>True for an answer made by <see cref="Malformed"/>: the request was the peer's error.</summary>
+    public static bool IsMalformed(string action) => action.StartsWith(MalformedPrefix, StringComparison.Ordinal);
+
+    private const string MalformedPrefix = "DEFER_IF_PERMIT 4.3.5 RelayWarden: ";
 
     public static string For(Verdict verdict) => verdict.Action switch
     {

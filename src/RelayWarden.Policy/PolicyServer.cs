@@ -80,7 +80,13 @@ public sealed class PolicyServer : IAsyncDisposable
                     {
                         case PolicyReadResult.Request:
                             (action, var verdict) = server.Decide(_request, id);
-                            if (verdict is { Reasons.Count: > 0 } && logger.IsEnabled(LogLevel.Information))
+                            if (verdict is null && PolicyActions.IsMalformed(action))
+                            {
+                                // An unsupported request type or a missing attribute: the peer's error, counted as garbage is.
+                                close = ++_errors >= limits.MaxErrors;
+                                logger.LogWarning("policy[{Session}]: request not judged from {Peer}: {Action}", id, connection.RemoteEndPoint, action);
+                            }
+                            else if (verdict is { Reasons.Count: > 0 } && logger.IsEnabled(LogLevel.Information))
                             {
                                 logger.LogInformation("policy[{Session}]: {State} client={Client} login={Login} sender=<{Sender}> rcpt=<{Rcpt}> -> {Action} [{Reasons}]",
                                     id, _request[PolicyAttributes.ProtocolState], _request[PolicyAttributes.ClientAddress], _request[PolicyAttributes.SaslUsername],

@@ -15,15 +15,15 @@ public sealed class PolicyAdversarialTests
     {
         await using var server = new PolicyTestServer(limits: new PolicyLimits { EventLoops = loops, IdleTimeout = TimeSpan.FromSeconds(2) });
 
-        // Requests whose answers are longer than they are (an unsupported request type is answered, not counted as an error),
-        // pipelined without ever reading: the server's send buffer and the peer's receive buffer fill.
+        // Valid requests of a stage before MAIL (answered DUNNO, no error), pipelined without ever reading:
+        // the server's send buffer and the peer's receive buffer fill.
         var hostile = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
         await hostile.ConnectAsync(server.Server.LocalEndPoint);
-        byte[] chunk = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("request=x\n\n", 6000)));
+        byte[] chunk = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("request=smtpd_access_policy\nprotocol_state=CONNECT\n\n", 6000)));
         using var stopWriting = new CancellationTokenSource(Generous);
         var flood = Task.Run(async () =>
         {
-            for (int i = 0; i < 400; i++) // at most ~26 MB of requests, ~170 MB of answers: more than any socket buffer holds
+            for (int i = 0; i < 400; i++) // at most ~125 MB of requests, ~34 MB of answers: more than any socket buffer holds
             {
                 await hostile.SendAsync(chunk, SocketFlags.None, stopWriting.Token);
             }

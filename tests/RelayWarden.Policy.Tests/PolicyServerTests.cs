@@ -215,6 +215,22 @@ public class PolicyServerTests
     }
 
     [Fact]
+    public async Task Unsupported_requests_count_as_errors_and_close_the_connection()
+    {
+        await using var server = new PolicyTestServer(limits: new PolicyLimits { MaxErrors = 3 });
+        using var connection = await server.ConnectAsync();
+        await connection.SendAsync("request=smtpd_access_policy\nprotocol_state=CONNECT\nclient_address=203.0.113.9\n\n");
+        Assert.Equal("action=DUNNO", await connection.ReadAnswerAsync()); // a request we judge is never an error
+        for (int i = 0; i < 3; i++)
+        {
+            await connection.SendAsync(i == 1 ? "request=smtpd_access_policy\nclient_address=203.0.113.9\n\n" : "request=other_policy\nprotocol_state=RCPT\n\n");
+            Assert.StartsWith("action=DEFER_IF_PERMIT 4.3.5 RelayWarden: ", await connection.ReadAnswerAsync(), StringComparison.Ordinal);
+        }
+
+        Assert.True(await connection.IsClosedAsync());
+    }
+
+    [Fact]
     public async Task Silent_client_is_disconnected_after_the_idle_timeout()
     {
         await using var server = new PolicyTestServer(limits: new PolicyLimits { IdleTimeout = TimeSpan.FromMilliseconds(300) });

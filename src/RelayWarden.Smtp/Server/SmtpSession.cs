@@ -491,6 +491,16 @@ internal sealed partial class SmtpSession
             _dataEnded = 0;
         }
 
+        if (_server.Log.IsEnabled)
+        {
+            LogDecision(stage, verdict, mailFrom, recipients, reply, message.IsEmpty ? null : message.Length, queueId);
+        }
+
+        if (_server.Records is not { } records)
+        {
+            return;
+        }
+
         string? from = null, sender = null, messageId = null;
         if (!message.IsEmpty)
         {
@@ -508,17 +518,6 @@ internal sealed partial class SmtpSession
             {
                 domains.Add(recipient[(at + 1)..].TrimEnd('>', ' ').ToLowerInvariant());
             }
-        }
-
-        string reasons = string.Join("; ", verdict.Reasons.Select(r => r.ToString()));
-        _server.Log.Write("smtp.decision", ("session", Id), ("stage", stage), ("action", verdict.Action.ToString().ToLowerInvariant()),
-            ("reply", reply.ToString()), ("tenant", verdict.Tenant), ("client", ClientIp), ("auth", _authLogin), ("mail_from", mailFrom),
-            ("rcpts", recipients.Count), ("queue_id", queueId), ("size", message.IsEmpty ? null : message.Length),
-            ("rules", string.Join(',', verdict.Reasons.Select(r => r.Rule))), ("reasons", reasons.Length == 0 ? null : reasons));
-
-        if (_server.Records is not { } records)
-        {
-            return;
         }
 
         var record = new DecisionRecord
@@ -546,6 +545,15 @@ internal sealed partial class SmtpSession
             Reasons = verdict.Reasons,
         };
         _ = records.AddAsync(record, CancellationToken.None).AsTask();
+    }
+
+    private void LogDecision(string stage, Verdict verdict, string? mailFrom, IReadOnlyList<string> recipients, SmtpReply reply, int? size, string? queueId)
+    {
+        string reasons = string.Join("; ", verdict.Reasons.Select(r => r.ToString()));
+        _server.Log.Write("smtp.decision", ("session", Id), ("stage", stage), ("action", RelayMeters.Name(verdict.Action)),
+            ("reply", reply.ToString()), ("tenant", verdict.Tenant), ("client", ClientIp), ("auth", _authLogin), ("mail_from", mailFrom),
+            ("rcpts", recipients.Count), ("queue_id", queueId), ("size", size),
+            ("rules", string.Join(',', verdict.Reasons.Select(r => r.Rule))), ("reasons", reasons.Length == 0 ? null : reasons));
     }
 
     private static string? FieldValue(ReadOnlySpan<byte> message, RawField? field)
