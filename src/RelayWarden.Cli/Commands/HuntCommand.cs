@@ -37,6 +37,11 @@ internal static class HuntCommand
 
         command.SetAction(parse =>
         {
+            if (parse.GetValue(logs.Files) is [var only] && RecordsHunt.IsRecordsFile(only))
+            {
+                return FromRecords(io, parse, only, config, json, html, follow, top);
+            }
+
             if (logs.TryBind(parse, io, "hunt") is not var (inputs, replay))
             {
                 return Program.UsageError;
@@ -118,6 +123,60 @@ internal static class HuntCommand
         });
 
         return command;
+    }
+
+    /// <summary>The relay's decision records instead of a log (<see cref="RecordsHunt"/>): every account is keyed as the relay keyed it.</summary>
+    private static int FromRecords(CliIo io, ParseResult parse, string path, Option<string?> config, Option<bool> json, Option<string?> html, Option<bool> follow, Option<int> top)
+    {
+        if (parse.GetValue(follow) || parse.GetValue(html) is not null)
+        {
+            io.Error.WriteLine("relaywarden hunt: --follow and --html read mail logs; a decision store is hunted as a whole (--json or the table)");
+            return Program.UsageError;
+        }
+
+        var monitor = MonitorOptions.Default;
+        if (parse.GetValue(config) is { } configPath)
+        {
+            if (ConfigFile.TryLoad(io, "hunt", configPath) is not { } loaded)
+            {
+                return Program.UsageError;
+            }
+
+            monitor = loaded.Monitor;
+        }
+
+        bool asJson = parse.GetValue(json);
+        var hunter = new LogHunter(new HuntOptions { Monitor = monitor }, asJson ? alert => io.Out.WriteLine(HuntJson.Line(alert)) : null);
+        var clock = Stopwatch.StartNew();
+        LogStatistics statistics;
+        try
+        {
+            statistics = Task.Run(async () =>
+            {
+                await using var store = Storage.Sqlite.SqliteDecisionStore.Open(path);
+                return await RecordsHunt.RunAsync(store, hunter, CancellationToken.None).ConfigureAwait(false);
+            }).GetAwaiter().GetResult();
+        }
+        catch (Exception exception) when (exception is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        {
+            io.Error.WriteLine($"relaywarden hunt: cannot read the decision records '{path}': {exception.Message}");
+            return Program.UsageError;
+        }
+
+        double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-6);
+        string summary = string.Create(CultureInfo.InvariantCulture,
+            $"{statistics.Lines:N0} decision records ({statistics.Lines / seconds:N0} records/s), {statistics.Messages:N0} accepted messages ({hunter.Observed:N0} observed), {statistics.Rejects:N0} refusals, {hunter.Alerts.Count} alerts on {hunter.Alerts.Select(a => a.Account).Distinct().Count()} accounts");
+        if (asJson)
+        {
+            io.Error.WriteLine($"relaywarden hunt: {summary}");
+        }
+        else
+        {
+            HuntTable.Write(io.Out, hunter, parse.GetValue(top));
+            io.Out.WriteLine(summary);
+        }
+
+        return 0;
     }
 
     internal static string Summary(LogStatistics s, LogHunter hunter, double seconds) => string.Create(CultureInfo.InvariantCulture,
