@@ -50,6 +50,7 @@ internal static class RecordsHunt
         }
 
         var batch = new List<DecisionRecord>();
+        var refusedSince = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var from = start; from <= newest[0].Time; from += Window)
         {
             batch.Clear();
@@ -68,14 +69,16 @@ internal static class RecordsHunt
 
             for (int i = batch.Count - 1; i >= 0; i--) // pages are newest first
             {
-                Feed(batch[i], sink, statistics);
+                Feed(batch[i], sink, statistics, refusedSince);
             }
         }
 
         return statistics;
     }
 
-    private static void Feed(DecisionRecord decision, IRecordSink sink, LogStatistics statistics)
+    // refusedSince: per account, the RCPT refusals since its last accepted message. They go with the next one,
+    // as the live door counts a session's refused recipients with its message.
+    private static void Feed(DecisionRecord decision, IRecordSink sink, LogStatistics statistics, Dictionary<string, int> refusedSince)
     {
         statistics.Lines++;
         if (decision.Stage != "smtp.data" || decision.Action is not (VerdictAction.Relay or VerdictAction.Hold))
@@ -83,6 +86,10 @@ internal static class RecordsHunt
             if (decision.Action is VerdictAction.Reject or VerdictAction.Defer)
             {
                 statistics.Rejects++;
+                if (decision.Stage == "smtp.rcpt" && decision.Account is { } refusing)
+                {
+                    refusedSince[refusing] = refusedSince.GetValueOrDefault(refusing) + 1;
+                }
             }
 
             return;
@@ -103,6 +110,7 @@ internal static class RecordsHunt
             RecipientCount = decision.Recipients.Count,
             FromHeader = decision.From,
             Accepted = true,
+            RejectedRecipients = decision.Account is { } account && refusedSince.Remove(account, out int refused) ? refused : 0,
         };
         foreach (string recipient in decision.Recipients)
         {

@@ -42,6 +42,18 @@ public sealed class RecordsHuntTests : IAsyncLifetime
             await store.AddAsync(Record($"x{i}", T0.AddMinutes(2 * i).AddSeconds(1), "alice@acme.example", "127.0.0.10", "<>", "smtp.rcpt", VerdictAction.Reject), default);
         }
 
+        // Harvested addresses: five refused RCPTs before each of bob's five messages. With the 4th, 20 refused of
+        // 24 recipients: monitor.refused.share (refused.1h >= 20, share >= 0.3) fires on bob's 4th message.
+        for (int m = 0; m < 5; m++)
+        {
+            for (int r = 0; r < 5; r++)
+            {
+                await store.AddAsync(Record($"h{m}{r}", T0.AddMinutes(20 + m).AddSeconds(r), "bob@acme.example", "127.0.0.11", "<bob@acme.example>", "smtp.rcpt", VerdictAction.Reject), default);
+            }
+
+            await store.AddAsync(Record($"m{m}", T0.AddMinutes(20 + m).AddSeconds(30), "bob@acme.example", "127.0.0.11", "<bob@acme.example>"), default);
+        }
+
         await store.FlushAsync(default);
     }
 
@@ -73,8 +85,11 @@ public sealed class RecordsHuntTests : IAsyncLifetime
         Assert.Equal("trial-7731/127.0.0.66", first.GetProperty("account").GetString());
         Assert.Equal(T0.AddMinutes(3).AddSeconds(15 * 19), DateTimeOffset.Parse(first.GetProperty("detected_at").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
         Assert.DoesNotContain(alerts, a => a.GetProperty("account").GetString() == "alice@acme.example");
-        Assert.Contains("35 decision records", error, StringComparison.Ordinal);
-        Assert.Contains("30 accepted messages (30 observed), 5 refusals", error, StringComparison.Ordinal);
+        var harvested = Assert.Single(alerts, a => a.GetProperty("account").GetString() == "bob@acme.example");
+        Assert.Equal("monitor.refused.share", harvested.GetProperty("rule").GetString());
+        Assert.Equal(T0.AddMinutes(23).AddSeconds(30), DateTimeOffset.Parse(harvested.GetProperty("detected_at").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains("65 decision records", error, StringComparison.Ordinal);
+        Assert.Contains("35 accepted messages (35 observed), 30 refusals", error, StringComparison.Ordinal);
 
         var table = Run("hunt", Records);
         Assert.Equal(0, table.Code);
