@@ -25,9 +25,7 @@ public sealed class MilterAdversarialTests
         Assert.Equal((byte)'t', reply.Value.Command);
         Assert.Null(await hostile.ReadAsync()); // closed after the tempfail
 
-        await good.ConnectEventAsync("192.0.2.10");
-        await good.MailAsync("<alice@acme.example>");
-        Assert.Equal("c", await good.RcptAsync("<bob@customer.example>"));
+        await NormalMessageIsServedAsync(good);
     }
 
     [Fact]
@@ -37,9 +35,7 @@ public sealed class MilterAdversarialTests
         await using var _ = server;
         using var mta = await MilterTestClient.ConnectAsync(server);
         await mta.NegotiateAsync();
-        await mta.ConnectEventAsync("192.0.2.10");
-        await mta.MailAsync("<alice@acme.example>");
-        Assert.Equal("c", await mta.RcptAsync("<bob@customer.example>"));
+        await NormalMessageIsServedAsync(mta);
 
         // 1 command octet + "X-Pad\0" + value + "\0" = 4096.
         Assert.Equal("(no reply)", await mta.HeaderAsync("X-Pad", new string('p', 4096 - 1 - 6 - 1)));
@@ -114,9 +110,7 @@ public sealed class MilterAdversarialTests
         Assert.Equal(["c"], await mta.EndOfMessageAsync());
         Assert.NotEmpty(await mta.RcptAsync("<bob@customer.example>")); // RCPT without MAIL: answered
         await mta.SendAsync((byte)'A', []); // abort with nothing to abort: no reply
-        await mta.ConnectEventAsync("192.0.2.10");
-        await mta.MailAsync("<alice@acme.example>");
-        Assert.Equal("c", await mta.RcptAsync("<bob@customer.example>"));
+        await NormalMessageIsServedAsync(mta);
     }
 
     [Fact]
@@ -126,9 +120,7 @@ public sealed class MilterAdversarialTests
         await using var _ = server;
         using var mta = await MilterTestClient.ConnectAsync(server);
         await mta.NegotiateAsync();
-        await mta.ConnectEventAsync("192.0.2.10");
-        await mta.MailAsync("<alice@acme.example>");
-        Assert.Equal("c", await mta.RcptAsync("<bob@customer.example>"));
+        await NormalMessageIsServedAsync(mta);
         await mta.HeaderAsync("From", " alice@acme.example");
         for (int i = 0; i < 30; i++)
         {
@@ -156,9 +148,7 @@ public sealed class MilterAdversarialTests
 
         using var other = await MilterTestClient.ConnectAsync(server);
         await other.NegotiateAsync();
-        await other.ConnectEventAsync("192.0.2.10");
-        await other.MailAsync("<alice@acme.example>");
-        Assert.Equal("c", await other.RcptAsync("<bob@customer.example>"));
+        await NormalMessageIsServedAsync(other);
         Assert.Equal(2, server.Connections);
 
         // The stalled packet, once complete, is read as one: its answer is the only one.
@@ -206,5 +196,13 @@ public sealed class MilterAdversarialTests
         }
 
         return condition();
+    }
+
+    /// <summary>A normal message's envelope from an authorized client: the connection still serves it.</summary>
+    private static async Task NormalMessageIsServedAsync(MilterTestClient mta)
+    {
+        await mta.ConnectEventAsync("192.0.2.10");
+        await mta.MailAsync("<alice@acme.example>");
+        Assert.Equal("c", await mta.RcptAsync("<bob@customer.example>"));
     }
 }

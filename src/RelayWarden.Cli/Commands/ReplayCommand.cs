@@ -133,9 +133,6 @@ internal static class ReplayCommand
 
     private static string Time(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
-    private static string Rules(IReadOnlyList<Reason> reasons) =>
-        string.Join(',', reasons.Where(r => r.Outcome != ReasonOutcome.Info).Select(r => r.Rule).Distinct(StringComparer.Ordinal));
-
     /// <summary>One changed verdict: when, who, the identities, recorded → proposed, the proposed reply and rules.</summary>
     private static string Line(ReplayOutcome outcome)
     {
@@ -144,7 +141,7 @@ internal static class ReplayCommand
         string who = record.AuthLogin ?? record.Account ?? record.ClientIp ?? "-";
         string identities = $"MAIL FROM:{record.MailFrom ?? "-"}" + (record.From is { } from ? $" From: {from}" : string.Empty)
             + (record.Sender is { } sender ? $" Sender: {sender}" : string.Empty);
-        string rules = Rules(proposed.Reasons);
+        string rules = string.Join(',', PolicyReplay.FailedRules(proposed));
         return $"{Time(record.Time)}  {record.Stage}  {record.Tenant ?? "-"}  {who}  {identities}  rcpts={record.Recipients.Count}  "
             + $"{Name(record.Action)} -> {Name(proposed.Action)}  \"{proposed.Reply}\"{(rules.Length > 0 ? $"  [{rules}]" : string.Empty)}  id={record.Id}";
     }

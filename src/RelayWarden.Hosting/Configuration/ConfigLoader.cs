@@ -287,8 +287,11 @@ public static partial class ConfigLoader
         };
     }
 
-    private static readonly (string, RuleAction)[] s_ruleActions =
+    private static readonly (string Name, RuleAction Action)[] s_ruleActions =
         [("reject", RuleAction.Reject), ("defer", RuleAction.Defer), ("hold", RuleAction.Hold), ("monitor", RuleAction.Monitor)];
+
+    /// <summary>The action names of <c>policy.rule_actions</c> (and of replay's rule-action overrides).</summary>
+    public static IReadOnlyList<(string Name, RuleAction Action)> RuleActionNames => s_ruleActions;
 
     private static PolicyOptions ReadPolicy(YamlNodes nodes, YamlNode? node)
     {

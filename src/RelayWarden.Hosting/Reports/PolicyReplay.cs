@@ -61,6 +61,13 @@ public sealed class PolicyReplay
         return new PolicyReplay(engine.Directory, host.Config.Blocklist, host.Control.Blocks(), RuleActionOverrides.Apply(engine.Options, overrides));
     }
 
+    /// <summary>The rules that failed (or erred) in a verdict, each once, in order: what a replay shows beside its action.</summary>
+    public static IReadOnlyList<string> FailedRules(Verdict verdict)
+    {
+        ArgumentNullException.ThrowIfNull(verdict);
+        return [.. verdict.Reasons.Where(r => r.Outcome != ReasonOutcome.Info).Select(r => r.Rule).Distinct(StringComparer.Ordinal)];
+    }
+
     /// <summary>Judges one record again.</summary>
     public ReplayOutcome Replay(DecisionRecord record)
     {

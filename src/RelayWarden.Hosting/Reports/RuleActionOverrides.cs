@@ -8,10 +8,6 @@ namespace RelayWarden.Hosting.Reports;
 /// </summary>
 public static class RuleActionOverrides
 {
-    /// <summary>The action names, as in <c>policy.rule_actions</c>.</summary>
-    public static IReadOnlyList<(string Name, RuleAction Action)> Actions { get; } =
-        [("reject", RuleAction.Reject), ("defer", RuleAction.Defer), ("hold", RuleAction.Hold), ("monitor", RuleAction.Monitor)];
-
     /// <summary>Reads the pairs; false with one message per bad pair (unknown rule id, unknown action, no separator).</summary>
     public static bool TryParse(IEnumerable<string> pairs, out IReadOnlyDictionary<string, RuleAction> overrides, out IReadOnlyList<string> errors)
     {
@@ -35,14 +31,14 @@ public static class RuleActionOverrides
                 continue;
             }
 
-            int index = Actions.Select(a => a.Name).ToList().IndexOf(name);
-            if (index < 0)
+            var known = Configuration.ConfigLoader.RuleActionNames.Where(a => a.Name == name).ToArray();
+            if (known.Length == 0)
             {
                 problems.Add($"'{pair[(split + 1)..].Trim()}': the action of {rule} must be reject, defer, hold or monitor");
                 continue;
             }
 
-            read[rule] = Actions[index].Action;
+            read[rule] = known[0].Action;
         }
 
         overrides = read;

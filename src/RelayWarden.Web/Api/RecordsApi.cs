@@ -137,7 +137,7 @@ internal static class RecordsApi
                 var proposed = outcome.Proposed!;
                 changed.Add(new ReplayChangeView(RecordView.Of(outcome.Record), new ProposedView(
                     Core.Records.RelayMeters.Name(proposed.Action), proposed.Reply.ToString(), proposed.Tenant,
-                    [.. proposed.Reasons.Where(r => r.Outcome != Core.Policy.ReasonOutcome.Info).Select(r => r.Rule).Distinct(StringComparer.Ordinal)])));
+                    PolicyReplay.FailedRules(proposed))));
             }
         }, cancellationToken).ConfigureAwait(false);
         return (new ReplayView(summary.Read, summary.Same, summary.Changed, summary.NotReplayed, summary.First, summary.Last,
