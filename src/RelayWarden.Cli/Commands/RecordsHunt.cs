@@ -54,17 +54,10 @@ internal static class RecordsHunt
         for (var from = start; from <= newest[0].Time; from += Window)
         {
             batch.Clear();
-            var query = new DecisionQuery { Since = from, Until = from + Window, Limit = DecisionQuery.MaxLimit };
-            while (true)
+            await foreach (var record in store.AllAsync(new DecisionQuery { Since = from, Until = from + Window, Limit = DecisionQuery.MaxLimit },
+                cancellationToken: cancellationToken).ConfigureAwait(false))
             {
-                var page = await store.SearchAsync(query, cancellationToken).ConfigureAwait(false);
-                batch.AddRange(page.Records);
-                if (page.Next is not { } next)
-                {
-                    break;
-                }
-
-                query = query with { After = next };
+                batch.Add(record);
             }
 
             for (int i = batch.Count - 1; i >= 0; i--) // pages are newest first

@@ -71,23 +71,13 @@ public sealed class ReplaySummary
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(each);
         var summary = new ReplaySummary();
-        var page = query with { Limit = DecisionQuery.MaxLimit, After = null };
-        while (true)
+        await foreach (var record in records.AllAsync(query with { Limit = DecisionQuery.MaxLimit, After = null }, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            var found = await records.SearchAsync(page, cancellationToken).ConfigureAwait(false);
-            foreach (var record in found.Records)
-            {
-                var outcome = replay.Replay(record);
-                summary.Add(outcome);
-                each(outcome);
-            }
-
-            if (found.Next is not { } next)
-            {
-                return summary;
-            }
-
-            page = page with { After = next };
+            var outcome = replay.Replay(record);
+            summary.Add(outcome);
+            each(outcome);
         }
+
+        return summary;
     }
 }

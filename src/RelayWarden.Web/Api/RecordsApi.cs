@@ -68,35 +68,8 @@ internal static class RecordsApi
         http.Response.ContentType = "text/csv; charset=utf-8";
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"decisions-{console.Now.UtcDateTime:yyyyMMdd-HHmmss}.csv\"";
         await using var writer = new StreamWriter(http.Response.Body, new UTF8Encoding(false), 65536);
-        await RecordsCsv.WriteDecisionsAsync(writer, AllAsync(console.Host.Records, filter with { Limit = DecisionQuery.MaxLimit }, MaxExportRows, http.RequestAborted),
+        await RecordsCsv.WriteDecisionsAsync(writer, console.Host.Records.AllAsync(filter with { Limit = DecisionQuery.MaxLimit }, MaxExportRows, http.RequestAborted),
             http.RequestAborted).ConfigureAwait(false);
-    }
-
-    /// <summary>Every matching record, page by page, up to <paramref name="max"/>.</summary>
-    internal static async IAsyncEnumerable<DecisionRecord> AllAsync(IDecisionStore store, DecisionQuery query, int max,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        int count = 0;
-        while (true)
-        {
-            var page = await store.SearchAsync(query, cancellationToken).ConfigureAwait(false);
-            foreach (var record in page.Records)
-            {
-                if (count++ == max)
-                {
-                    yield break;
-                }
-
-                yield return record;
-            }
-
-            if (page.Next is not { } next)
-            {
-                yield break;
-            }
-
-            query = query with { After = next };
-        }
     }
 
     private static async Task<IResult> ReplayAsync(HttpContext http, ConsoleContext console)
